@@ -1,0 +1,1 @@
+"""Prefect flows: wiring only (which tasks, in what order, with what concurrency)."""

@@ -1,0 +1,57 @@
+"""Flow `import-feeds`: every feed fetched and normalized in parallel, upserted in batches, logged."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from jobfeed.importlog import chunked
+from jobfeed.reasons import FailureReason
+from jobfeed.settings import get_settings
+from tasks.config import resolve_feed_list
+from tasks.fetch import fetch_and_normalize
+from tasks.outcomes import batch_outcome, payload_of
+from tasks.record import publish_summary, record_import_log
+from tasks.start import start_run
+from tasks.upsert import upsert_batch
+
+# No `from __future__ import annotations` here: Prefect's flow.serve() cannot handle it (notes/stack.md).
+
+
+def _run_name() -> str:
+    return f"import-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+
+
+@flow(
+    name="import-feeds",
+    flow_run_name=_run_name,
+    task_runner=ThreadPoolTaskRunner(max_workers=get_settings().max_concurrency),
+)
+def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = None) -> list[dict[str, Any]]:
+    """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary."""
+    settings = get_settings()
+    feeds = resolve_feed_list(feeds_file, feed_urls)
+    runs = start_run(feeds)
+    fetches = {fetch_and_normalize.submit(run): run for run in runs}
+    in_flight = []
+    for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
+        run = fetches[future]
+        payload = payload_of(future)
+        now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
+        batches = [
+            (index, batch, upsert_batch.submit(run, list(batch), index, now))
+            for index, batch in enumerate(chunked(payload.jobs, settings.batch_size))
+        ]
+        in_flight.append((run, payload, batches))
+    records = [
+        record_import_log.submit(run, payload, [batch_outcome(i, batch, f) for i, batch, f in batches])
+        for run, payload, batches in in_flight
+    ]
+    rows = [record.result() for record in records]
+    publish_summary(rows)
+    bugs = [row for row in rows if row.get("reason") == FailureReason.INTERNAL_ERROR.value]
+    if bugs:  # a bug in jobfeed must fail the flow run visibly, after every log was written
+        raise RuntimeError(f"internal error while importing {len(bugs)} feed(s); see their ImportLogs")
+    return rows

@@ -1,0 +1,149 @@
+"""The `jobfeed` command: local stack, imports, logs (typer + rich, both shipped with Prefect)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from jobfeed.clirender import json_safe, print_logs_table
+from jobfeed.feeds_config import ConfigError
+from jobfeed.settings import Settings, get_settings, reset_settings
+
+app = typer.Typer(help="jobfeed: import job feeds into MongoDB with Prefect.", no_args_is_help=True)
+stack_app = typer.Typer(help="Start/stop the local stack (Mongo-compatible server, Redis, Prefect server).")
+app.add_typer(stack_app, name="stack")
+console = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings() -> Settings:
+    """Settings, or one clear line and exit 2 when the environment holds a bad value."""
+    reset_settings()
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "setting"
+        err.print(f"[red]bad setting {name}:[/red] {first['msg']}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@stack_app.command("up")
+def stack_up(
+    prefect: bool = typer.Option(True, help="also start the Prefect server"),
+) -> None:
+    """Start (or confirm) the local servers; idempotent."""
+    from jobfeed import stack
+
+    statuses = stack.up(_settings(), prefect=prefect)
+    _print_stack(statuses)
+    if any(s.state == "failed" for s in statuses):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop the local servers this project started (never anyone else's)."""
+    from jobfeed import stack
+
+    _print_stack(stack.down(_settings()))
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Show whether each local server is running and healthy."""
+    from jobfeed import stack
+
+    _print_stack(stack.status(_settings()))
+
+
+def _print_stack(statuses: list[Any]) -> None:
+    table = Table(title="jobfeed local stack")
+    for column in ("service", "state", "url", "pid", "detail"):
+        table.add_column(column)
+    colors = {"running": "green", "started": "green", "external": "cyan", "failed": "red"}
+    for s in statuses:
+        color = colors.get(s.state, "yellow")
+        table.add_row(s.name, f"[{color}]{s.state}[/{color}]", s.url or "", str(s.pid or ""), s.detail or "")
+    console.print(table)
+
+
+@app.command("import")
+def import_cmd(
+    feeds_file: Path | None = typer.Option(None, "--feeds-file", help="YAML feeds file (default: FEEDS_FILE)"),
+    feed: list[str] | None = typer.Option(None, "--feed", help="import only this URL (repeatable)"),
+    as_json: bool = typer.Option(False, "--json", help="print the ImportLog documents as a JSON array"),
+) -> None:
+    """Run the import-feeds flow once now, wait for it, and print one line per feed."""
+    from jobfeed.feeds_config import resolve_feeds
+    from jobfeed.runner import run_import
+
+    settings = _settings()
+    try:
+        feeds = resolve_feeds(feeds_file, feed, settings.feeds_file)
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    result = run_import(settings, feeds_file=str(feeds_file) if feeds_file else None,
+                        feed_urls=list(feed) if feed else None, feed_count=len(feeds),
+                        quiet=as_json, console=err)
+    if as_json:
+        sys.stdout.write(json.dumps([json_safe(doc) for doc in result.logs], indent=2) + "\n")
+    else:
+        print_logs_table(console, result.logs, title=f"import-feeds run {result.flow_run_id or ''}".strip())
+        for line in result.notes:
+            console.print(line)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("logs")
+def logs_cmd(
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="how many logs"),
+    feed: str | None = typer.Option(None, "--feed", help="only this feed URL"),
+    as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table"),
+) -> None:
+    """Latest ImportLogs, newest first."""
+    from pymongo.errors import PyMongoError
+
+    from jobfeed.store import get_store
+
+    settings = _settings()
+    try:
+        logs = get_store(settings).logs.latest(limit=limit, feed=feed)
+    except PyMongoError as exc:
+        from jobfeed.redact import redact_text
+
+        err.print(f"[red]database unreachable:[/red] {redact_text(str(exc))[:300]}")
+        err.print("Is the local stack up? Try: jobfeed stack up")
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        sys.stdout.write(json.dumps([json_safe(doc) for doc in logs], indent=2) + "\n")
+    else:
+        print_logs_table(console, logs, title=f"latest {len(logs)} import logs")
+
+
+@app.command("demo")
+def demo_cmd(
+    as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table"),
+) -> None:
+    """Import the bundled sample feeds from a local HTTP server (works without internet)."""
+    from jobfeed.demo import serve_samples
+
+    with serve_samples() as feeds_file:
+        allow = os.environ.get("FETCH_ALLOW_HOSTS", "")
+        os.environ["FETCH_ALLOW_HOSTS"] = ",".join(filter(None, [allow, "127.0.0.1"]))
+        import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json)
+
+
+def main() -> None:  # pragma: no cover - console-script shim
+    app()

@@ -1,0 +1,133 @@
+"""Typed values that flow through the pipeline: feeds, fetch results, jobs and per-item outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from jobfeed.reasons import FailureReason
+
+
+class FeedSpec(BaseModel):
+    """One entry of feeds.yaml."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    name: str = ""
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"feed URL must be http(s) with a host, got {value!r}")
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        if not self.name:
+            parts = urlsplit(self.url)
+            default = parts.hostname or self.url
+            if parts.query:
+                default = f"{default}?{parts.query}"
+            object.__setattr__(self, "name", default)
+
+
+class FeedFormat(StrEnum):
+    """Which dialect a body was parsed as."""
+
+    RSS = "rss"  # RSS 0.9x / 2.0, incl. WP Job Manager's job_listing:* elements
+    RDF = "rdf"  # RSS 1.0
+    ATOM = "atom"
+    JOBICY_JSON = "jobicy_json"  # jobicy.com REST API v2: {"jobs": [...]} or a bare list
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionalState:
+    """What we remember about a feed to make the next request conditional."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A successful HTTP exchange: a body (status OK) or a 304 / same-body (NOT_MODIFIED)."""
+
+    status: FetchStatus
+    url: str  # the final URL after redirects
+    http_status: int
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A body parsed into raw items (dicts as xmltodict/json produced them, keys by local name)."""
+
+    format: FeedFormat
+    items: list[dict[str, Any]]
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One normalized job posting: the contract's `jobs` fields that come from the feed."""
+
+    source: str
+    externalId: str
+    title: str
+    company: str | None
+    location: str | None
+    jobType: str | None
+    category: str | None
+    url: str | None
+    descriptionHtml: str | None
+    descriptionText: str | None
+    publishedAt: datetime | None
+    contentHash: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.source, self.externalId)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """One item that could not be imported, with a reason and the best key we could find for it."""
+
+    reason: FailureReason
+    message: str
+    itemKey: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"reason": self.reason.value, "message": self.message, "itemKey": self.itemKey}
+
+
+@dataclass(slots=True)
+class NormalizedFeed:
+    """Every item of one feed body, each either a Job or an ItemFailure (nothing dropped silently)."""
+
+    jobs: list[Job] = field(default_factory=list)
+    failures: list[ItemFailure] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.jobs) + len(self.failures)

@@ -1,0 +1,39 @@
+"""The `dead_letters` collection: items and batches that still failed after retries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.collection import Collection
+
+
+class DeadLetterRepo:
+    """Parked work with its reason, payload and attempts, until `jobfeed redrive` takes it."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.coll = collection
+
+    def add(
+        self, *, key: str, reason: str, message: str, feed: str, payload: Any, attempts: int, now: datetime
+    ) -> None:
+        """Park one failed item or batch under a stable `key`, so a retried recording parks it once."""
+        self.coll.update_one(
+            {"key": key},
+            {
+                "$setOnInsert": {"firstFailedAt": now, "redrivenAt": None, "payload": payload, "feed": feed},
+                "$set": {"reason": reason, "message": message, "attempts": attempts, "lastFailedAt": now},
+            },
+            upsert=True,
+        )
+
+    def pending(self, *, reason: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Dead letters not yet re-driven, oldest first."""
+        query: dict[str, Any] = {"redrivenAt": None}
+        if reason:
+            query["reason"] = reason
+        return list(self.coll.find(query).sort("firstFailedAt", 1).limit(limit))
+
+    def count_by_reason(self) -> dict[str, int]:
+        rows = self.coll.aggregate([{"$match": {"redrivenAt": None}}, {"$group": {"_id": "$reason", "n": {"$sum": 1}}}])
+        return {row["_id"]: row["n"] for row in rows}

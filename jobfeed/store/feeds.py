@@ -1,0 +1,60 @@
+"""The `feeds` collection: per-feed conditional-GET state and health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.collection import Collection
+
+from jobfeed.importlog import LogStatus
+from jobfeed.models import ConditionalState
+
+_HEALTHY = {LogStatus.SUCCESS.value, LogStatus.NOT_MODIFIED.value, LogStatus.PARTIAL.value}
+
+
+class FeedStateRepo:
+    """Reads and writes of per-feed state (ETag, Last-Modified, body hash, failure streaks)."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.coll = collection
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        return self.coll.find_one({"url": url})
+
+    def conditional_state(self, url: str) -> ConditionalState:
+        """What to send as If-None-Match / If-Modified-Since, and the last body's hash."""
+        doc = self.coll.find_one({"url": url}, {"etag": 1, "lastModified": 1, "bodyHash": 1}) or {}
+        return ConditionalState(doc.get("etag"), doc.get("lastModified"), doc.get("bodyHash"))
+
+    def is_disabled(self, url: str) -> bool:
+        doc = self.coll.find_one({"url": url}, {"disabled": 1})
+        return bool(doc and doc.get("disabled"))
+
+    def set_disabled(self, url: str, disabled: bool, *, now: datetime) -> None:
+        """Enable or disable a feed (dashboard, operators); disabled feeds are skipped by runs."""
+        self.coll.update_one(
+            {"url": url}, {"$set": {"disabled": disabled, "updatedAt": now}, "$setOnInsert": {"consecutiveFailures": 0}}, upsert=True
+        )
+
+    def record_run(
+        self,
+        url: str,
+        *,
+        name: str,
+        status: str,
+        now: datetime,
+        conditional: ConditionalState | None,
+        error_reason: str | None,
+    ) -> None:
+        """Update health after a run. `conditional` is saved only when the body was fully stored,
+        so a run whose writes failed is never short-circuited as `not_modified` next time."""
+        set_fields: dict[str, Any] = {"name": name, "lastStatus": status, "lastRunAt": now, "lastErrorReason": error_reason}
+        update: dict[str, Any] = {"$set": set_fields, "$setOnInsert": {"disabled": False}}
+        if status in _HEALTHY:
+            set_fields.update(consecutiveFailures=0, lastSuccessAt=now)
+        elif status == LogStatus.FAILED.value:
+            update["$inc"] = {"consecutiveFailures": 1}
+        if conditional is not None:
+            set_fields.update(etag=conditional.etag, lastModified=conditional.last_modified, bodyHash=conditional.body_hash)
+        self.coll.update_one({"url": url}, update, upsert=True)

@@ -1,0 +1,33 @@
+"""Every index, declared once. Each serves a named query (comment) so none is dead weight."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.database import Database
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "jobs": [
+        # identity: one document per job per board; upserts and the per-batch hash read use it
+        IndexModel([("source", ASCENDING), ("externalId", ASCENDING)], unique=True, name="source_externalId"),
+        IndexModel([("lastSeenAt", DESCENDING)], name="lastSeenAt"),  # dashboard: newest jobs, stale jobs
+        IndexModel([("source", ASCENDING), ("publishedAt", DESCENDING)], name="source_publishedAt"),
+    ],
+    "import_logs": [
+        IndexModel([("startedAt", DESCENDING)], name="startedAt"),  # history, newest first
+        IndexModel([("fileName", ASCENDING), ("startedAt", DESCENDING)], name="fileName_startedAt"),
+        IndexModel([("status", ASCENDING), ("startedAt", DESCENDING)], name="status_startedAt"),
+        IndexModel([("flowRunId", ASCENDING)], name="flowRunId"),  # run detail, crash recovery
+    ],
+    "feeds": [IndexModel([("url", ASCENDING)], unique=True, name="url")],
+    "dead_letters": [
+        IndexModel([("key", ASCENDING)], unique=True, name="key"),  # one letter per failed batch/item
+        IndexModel([("reason", ASCENDING), ("redrivenAt", ASCENDING)], name="reason_redrivenAt"),
+        IndexModel([("feed", ASCENDING), ("firstFailedAt", DESCENDING)], name="feed_firstFailedAt"),
+    ],
+}
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create all indexes; MongoDB makes this a no-op when they already exist."""
+    for collection, models in INDEXES.items():
+        db[collection].create_indexes(models)

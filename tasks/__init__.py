@@ -1,0 +1,1 @@
+"""Prefect tasks: retries, names and caching policy around jobfeed's core functions."""

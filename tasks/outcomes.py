@@ -1,0 +1,45 @@
+"""Turn finished Prefect futures into values: a failure after retries becomes a classified reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jobfeed import constants as C
+from jobfeed.importlog import FeedFailure, UpsertCounts
+from jobfeed.models import Job
+from jobfeed.reasons import FailureReason, FeedError
+from jobfeed.redact import redact_text
+from jobfeed.runs import BatchOutcome, FeedPayload
+from jobfeed.store import is_transient_db_error
+
+
+def failure_of(exc: BaseException) -> FeedFailure:
+    """Classify an exception that escaped a task: feed errors keep their reason, the rest say what."""
+    if isinstance(exc, FeedError):
+        return FeedFailure(exc.reason, exc.message)
+    message = redact_text(f"{type(exc).__name__}: {exc}")[:500]
+    if is_transient_db_error(exc):
+        return FeedFailure(FailureReason.DB_ERROR, message)
+    return FeedFailure(FailureReason.INTERNAL_ERROR, message)
+
+
+def payload_of(future: Any) -> FeedPayload:
+    """The fetch task's payload, or a payload carrying the error that exhausted its retries."""
+    value = future.result(raise_on_failure=False)
+    if isinstance(value, FeedPayload):
+        return value
+    if isinstance(value, BaseException):
+        return FeedPayload(error=failure_of(value))
+    return FeedPayload(error=FeedFailure(FailureReason.INTERNAL_ERROR, f"unexpected task result {type(value).__name__}"))
+
+
+def batch_outcome(index: int, jobs: Sequence[Job], future: Any) -> BatchOutcome:
+    """The upsert task's counts, or its final error with the jobs kept for a dead letter."""
+    value = future.result(raise_on_failure=False)
+    if isinstance(value, UpsertCounts):
+        return BatchOutcome(index=index, size=len(jobs), counts=value)
+    exc = value if isinstance(value, BaseException) else RuntimeError(f"unexpected result {value!r}")
+    failure = failure_of(exc)
+    attempts = C.UPSERT_RETRIES + 1 if failure.reason.transient else 1
+    return BatchOutcome(index=index, size=len(jobs), error=failure, attempts=attempts, jobs=list(jobs))

@@ -1,0 +1,41 @@
+"""Retry policy shared by the tasks: which failures are worth retrying, and how long to wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.tasks import exponential_backoff
+
+from jobfeed import constants as C
+from jobfeed.reasons import FeedError
+from jobfeed.settings import get_settings
+from jobfeed.store import is_transient_db_error
+
+
+def _exception_of(state: Any) -> BaseException | None:
+    try:
+        state.result()
+    except BaseException as exc:  # noqa: BLE001 - we only classify it
+        return exc
+    return None
+
+
+def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only transient reasons (network weather, throttling, database hiccups), never bugs.
+
+    A plain function on purpose: a functools.partial here silently disables retries (notes/stack.md).
+    """
+    exc = _exception_of(state)
+    if isinstance(exc, FeedError):
+        return exc.reason.transient
+    return exc is not None and is_transient_db_error(exc)
+
+
+def retry_options(retries: int) -> dict[str, Any]:
+    """Task options for `retries` exponential retries with jitter, base delay from settings."""
+    return {
+        "retries": retries,
+        "retry_delay_seconds": exponential_backoff(backoff_factor=get_settings().retry_backoff_s),
+        "retry_jitter_factor": C.RETRY_JITTER,
+        "retry_condition_fn": retry_transient,
+    }

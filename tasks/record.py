@@ -1,0 +1,83 @@
+"""Tasks: finish each feed's ImportLog and feed state; publish the run's summary artifact."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from jobfeed import constants as C
+from jobfeed.importlog import LogStatus, UpsertCounts, decide_status, summary_fields
+from jobfeed.models import ItemFailure
+from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
+from jobfeed.store import get_store
+from tasks.policy import retry_options
+
+SUMMARY_COLUMNS = ("feedName", "status", "totalFetched", "newJobs", "updatedJobs", "unchangedJobs", "failedJobs", "durationMs")
+
+
+@task(
+    name="record-import-log",
+    task_run_name="record {run.feed.name}",
+    cache_policy=NO_CACHE,
+    **retry_options(C.UPSERT_RETRIES),
+)
+def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome]) -> dict[str, Any]:
+    """Add up the batches, park failed ones as dead letters, finish the ImportLog and feed state."""
+    store = get_store()
+    now = datetime.now(UTC)
+    counts = UpsertCounts(failures=list(payload.item_failures))
+    for batch in batches:
+        if batch.counts is not None:
+            counts = counts.add(batch.counts)
+            continue
+        assert batch.error is not None
+        counts.failures.extend(ItemFailure(batch.error.reason, batch.error.message, job.externalId) for job in batch.jobs)
+        store.dead_letters.add(
+            key=run.batch_token(batch.index),
+            reason=batch.error.reason.value,
+            message=batch.error.message,
+            feed=run.feed.url,
+            payload={"kind": "batch", "jobs": [asdict(job) for job in batch.jobs]},
+            attempts=batch.attempts,
+            now=now,
+        )
+    error = run.skip or payload.error
+    status = decide_status(error=error, not_modified=payload.not_modified, skipped=run.skip is not None, counts=counts)
+    fields = summary_fields(status=status, counts=counts, error=error)
+    fields.update(
+        httpStatus=payload.http_status,
+        format=payload.format.value if payload.format else None,
+        fetchMs=payload.fetch_ms,
+        batches=len(batches),
+    )
+    doc = store.logs.finish(run.log_id, finished_at=now, fields=fields) or store.logs.get(run.log_id) or {}
+    all_batches_stored = all(batch.counts is not None for batch in batches)
+    if run.skip is None:
+        store.feeds.record_run(
+            run.feed.url,
+            name=run.feed.name,
+            status=status.value,
+            now=now,
+            # saved only when every job of this body is stored: a failed write must not turn the
+            # next run of the same body into `not_modified`
+            conditional=payload.conditional if all_batches_stored and status is not LogStatus.FAILED else None,
+            error_reason=error.reason.value if error else None,
+        )
+    return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.url,
+            "reason": (doc.get("error") or {}).get("reason")}
+
+
+@task(name="publish-summary", cache_policy=NO_CACHE)
+def publish_summary(rows: list[dict[str, Any]]) -> None:
+    """A table artifact in the Prefect UI: one row per feed with its counts and status."""
+    create_table_artifact(
+        key="import-feeds-summary",
+        table=[{k: row.get(k) for k in (*SUMMARY_COLUMNS, "reason")} for row in rows],
+        description=f"jobfeed import: {len(rows)} feeds, "
+        + ", ".join(f"{s}={sum(r['status'] == s for r in rows)}" for s in sorted({r['status'] for r in rows})),
+    )

@@ -1,0 +1,40 @@
+"""Task: open the run — recover crashed logs, write one `running` ImportLog per feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
+from jobfeed.models import FeedSpec
+from jobfeed.reasons import FailureReason
+from jobfeed.runs import FeedRun
+from jobfeed.store import get_store
+from tasks.policy import retry_options
+from tasks.prefect_api import flow_run_is_alive
+
+
+@task(name="start-run", cache_policy=NO_CACHE, **retry_options(2))
+def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
+    """Mark logs of crashed runs failed, then open a `running` ImportLog for every feed."""
+    store = get_store()
+    run_id = flow_run.get_id()
+    now = datetime.now(UTC)
+    for log in store.logs.running(exclude_flow_run_id=run_id):
+        if not flow_run_is_alive(log.get("flowRunId")):
+            crashed = FeedFailure(FailureReason.RUN_CRASHED, "the run that opened this log ended without finishing it")
+            fields = summary_fields(status=LogStatus.FAILED, counts=UpsertCounts(), error=crashed)
+            store.logs.finish(str(log["_id"]), finished_at=now, fields=fields)
+    runs = []
+    for feed in feeds:
+        log_id = store.logs.open(feed_url=feed.url, feed_name=feed.name, flow_run_id=run_id, started_at=now)
+        skip = None
+        if store.feeds.is_disabled(feed.url):
+            skip = FeedFailure(FailureReason.DISABLED, "feed is disabled in the feeds collection")
+        runs.append(
+            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.url), skip=skip)
+        )
+    return runs

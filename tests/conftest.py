@@ -1,0 +1,86 @@
+"""Session-wide real services for the tests: a MongoDB wire-protocol server, a feed HTTP server, Prefect.
+
+The environment below is set before anything imports jobfeed or Prefect, because both read it once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.update(
+    {
+        "RETRY_BACKOFF_S": "0",  # retries happen, without the production 1-2-4 s waits
+        "FETCH_ALLOW_HOSTS": "127.0.0.1",  # feeds come from the local FeedServer
+        "HTTP_TIMEOUT_S": "10",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "JOBFEED_STATE_DIR": "/nonexistent-jobfeed-state",  # tests never touch a developer's stack
+        "PREFECT_API_URL": "",  # tests use prefect_test_harness, never a developer's server
+    }
+)
+os.environ.pop("PREFECT_API_URL")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+FEED_FIXTURES = FIXTURES / "feeds"
+
+
+@pytest.fixture(scope="session")
+def mongo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real secantusd-py server for the whole session (each test gets its own database)."""
+    from tests.support.services import MongoService
+
+    with MongoService(storage_path=tmp_path_factory.mktemp("mongo")) as service:
+        os.environ["MONGODB_URI"] = service.uri
+        yield service
+
+
+@pytest.fixture
+def db_name(request: pytest.FixtureRequest, mongo_service: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database name for one test, exported as MONGODB_DB so tasks and the CLI use it."""
+    from jobfeed.settings import reset_settings
+    from jobfeed.store import close_stores
+
+    name = "t_" + re.sub(r"[^A-Za-z0-9]", "_", request.node.name)[-50:]
+    client = mongo_service.client()  # type: ignore[attr-defined]
+    client.drop_database(name)
+    monkeypatch.setenv("MONGODB_DB", name)
+    reset_settings()
+    yield name
+    close_stores()
+    reset_settings()
+    client.drop_database(name)
+
+
+@pytest.fixture
+def store(db_name: str) -> object:
+    """The jobfeed Store on this test's fresh database, indexes created."""
+    from jobfeed.store import get_store
+
+    return get_store()
+
+
+@pytest.fixture(scope="session")
+def feed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real local HTTP server serving a private copy of tests/fixtures/feeds (tests may edit it)."""
+    from tests.support.feed_server import FeedServer
+
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(FEED_FIXTURES, root, dirs_exist_ok=True)
+    with FeedServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect API for the session (~10 s, once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,139 @@
+"""The Mongo repository against a real secantusd-py server: exact counts, idempotent retries, races."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pymongo import MongoClient, monitoring
+
+from jobfeed.importlog import LogStatus
+from jobfeed.models import ConditionalState, Job
+from jobfeed.store import Store
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def make_job(i: int, title: str = "Engineer", source: str = "jobicy.com") -> Job:
+    return Job(
+        source=source, externalId=f"https://jobicy.com/?p={i}", title=f"{title} {i}", company="ACME",
+        location="Remote", jobType="full-time", category="Dev", url=f"https://jobicy.com/jobs/{i}",
+        descriptionHtml="<p>line one</p>\n<p>line two</p>", descriptionText="line one\nline two",
+        publishedAt=NOW, contentHash=f"hash-{title}-{i}",
+    )
+
+
+def test_new_unchanged_updated_counts_are_exact(store: Store) -> None:
+    jobs = [make_job(i) for i in range(10)]
+    first = store.jobs.upsert_batch(jobs, feed_url="f1", token="run1:0", now=NOW)
+    assert (first.new, first.updated, first.unchanged, first.failed) == (10, 0, 0, 0)
+
+    second = store.jobs.upsert_batch(jobs, feed_url="f1", token="run2:0", now=NOW + timedelta(hours=1))
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 10)
+
+    edited = [make_job(i, "Senior") if i < 3 else make_job(i) for i in range(12)]
+    third = store.jobs.upsert_batch(edited, feed_url="f1", token="run3:0", now=NOW + timedelta(hours=2))
+    assert (third.new, third.updated, third.unchanged) == (2, 3, 7)
+    assert store.jobs.count() == 12
+    doc = store.db.jobs.find_one({"externalId": "https://jobicy.com/?p=0"})
+    assert doc["title"] == "Senior 0"
+    assert doc["firstSeenAt"] == NOW and doc["lastChangedAt"] == NOW + timedelta(hours=2)
+    assert doc["descriptionHtml"] == "<p>line one</p>\n<p>line two</p>"  # multi-line HTML intact
+    untouched = store.db.jobs.find_one({"externalId": "https://jobicy.com/?p=5"})
+    assert untouched["lastWrite"]["token"] == "run1:0"  # unchanged jobs were never rewritten
+    assert untouched["lastSeenAt"] == NOW + timedelta(hours=2)
+
+
+def test_retry_of_half_written_batch_counts_the_same(store: Store) -> None:
+    store.jobs.upsert_batch([make_job(0)], feed_url="f1", token="old", now=NOW)
+    batch = [make_job(0, "Changed")] + [make_job(i) for i in range(1, 6)]
+    # attempt 1 "crashed" after writing the first four ops
+    store.jobs.upsert_batch(batch[:4], feed_url="f1", token="run:7", now=NOW)
+    retried = store.jobs.upsert_batch(batch, feed_url="f1", token="run:7", now=NOW)
+    assert (retried.new, retried.updated, retried.unchanged, retried.failed) == (5, 1, 0, 0)
+
+
+def test_two_feeds_racing_on_the_same_jobs_count_each_job_once(store: Store) -> None:
+    jobs = [make_job(i) for i in range(200)]
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def run(feed: str) -> None:
+        barrier.wait()
+        results[feed] = store.jobs.upsert_batch(jobs, feed_url=feed, token=f"{feed}:0", now=NOW)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in ("feedA", "feedB")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    a, b = results["feedA"], results["feedB"]
+    assert a.failed == b.failed == 0
+    assert a.new + b.new == 200  # every job inserted exactly once
+    assert a.total == b.total == 200
+    assert store.jobs.count() == 200
+    assert store.db.jobs.count_documents({"feeds": {"$all": ["feedA", "feedB"]}}) == 200
+
+
+def test_unchanged_batch_costs_one_read_and_one_write_statement(store: Store, mongo_service) -> None:
+    jobs = [make_job(i) for i in range(50)]
+    store.jobs.upsert_batch(jobs, feed_url="f1", token="a", now=NOW)
+
+    class Listener(monitoring.CommandListener):
+        def __init__(self) -> None:
+            self.commands: list[str] = []
+
+        def started(self, event: monitoring.CommandStartedEvent) -> None:
+            if event.command_name != "endSessions":  # pymongo closing its sessions, not our work
+                self.commands.append(event.command_name)
+
+        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+        def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+    listener = Listener()
+    client = MongoClient(mongo_service.uri, tz_aware=True, event_listeners=[listener])
+    try:
+        counts = Store(client, store.db.name).jobs.upsert_batch(jobs, feed_url="f1", token="b", now=NOW)
+    finally:
+        client.close()
+    assert counts.unchanged == 50
+    assert listener.commands == ["find", "update"]  # no per-document writes
+
+
+def test_database_rejects_one_item_the_rest_import(store: Store) -> None:
+    huge = replace(make_job(1), descriptionHtml="x" * (17 * 1024 * 1024), contentHash="huge")  # > 16 MB BSON
+    counts = store.jobs.upsert_batch([make_job(0), huge, make_job(2)], feed_url="f", token="t", now=NOW)
+    assert (counts.new, counts.failed) == (2, 1)
+    assert counts.failures[0].reason.value == "item_invalid"
+    assert counts.failures[0].itemKey == huge.externalId
+
+
+def test_import_log_finishes_once(store: Store) -> None:
+    log_id = store.logs.open(feed_url="https://x.example/f", feed_name="x", flow_run_id="r1", started_at=NOW)
+    assert store.logs.get(log_id)["status"] == "running"
+    done = store.logs.finish(log_id, finished_at=NOW + timedelta(seconds=2), fields={"status": "success"})
+    assert done["status"] == "success" and done["durationMs"] == 2000 and done["timestamp"] == done["finishedAt"]
+    assert store.logs.finish(log_id, finished_at=NOW, fields={"status": "failed"}) is None
+    assert store.logs.latest(limit=5)[0]["status"] == "success"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "failures", "has_success"),
+    [(["failed", "failed"], 2, False), (["failed", "success"], 0, True), (["not_modified"], 0, True)],
+)
+def test_feed_state_streaks(store: Store, statuses: list[str], failures: int, has_success: bool) -> None:
+    for status in statuses:
+        store.feeds.record_run("u", name="n", status=status, now=NOW, conditional=None, error_reason=None)
+    doc = store.feeds.get("u")
+    assert doc["consecutiveFailures"] == failures
+    assert ("lastSuccessAt" in doc) is has_success
+    assert doc["lastStatus"] == statuses[-1]
+
+
+def test_conditional_state_saved_only_when_given(store: Store) -> None:
+    store.feeds.record_run("u", name="n", status=LogStatus.SUCCESS.value, now=NOW,
+                           conditional=ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1"), error_reason=None)
+    store.feeds.record_run("u", name="n", status=LogStatus.FAILED.value, now=NOW, conditional=None, error_reason="db_error")
+    assert store.feeds.conditional_state("u") == ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1")

@@ -1,0 +1,181 @@
+"""Real servers for tests: secantusdb (MongoDB wire protocol) and Redis on free ports, with fault controls."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+import pymongo
+import redis
+
+from jobfeed import constants as C
+from jobfeed import stack_procs as P
+
+START_ATTEMPTS = 3  # a free port can be taken by a parallel test between free_port() and bind; pick another
+
+
+class _ManagedServer:
+    """A server process on 127.0.0.1 that a test owns: start, stop, kill -9, restart on the same port/data."""
+
+    name = "server"
+
+    def __init__(self, *, port: int | None = None, base_dir: Path | None = None,
+                 start_timeout: float = C.SERVICE_START_TIMEOUT_S) -> None:  # fmt: skip
+        self._own_dir = base_dir is None
+        self.base_dir = Path(tempfile.mkdtemp(prefix=f"jobfeed-{self.name}-")) if base_dir is None else base_dir
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port if port is not None else P.free_port()
+        self._port_fixed = port is not None
+        self.start_timeout = start_timeout
+        self.log_path = self.base_dir / f"{self.name}.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._started_once = False
+        self._clients: list[Any] = []
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        raise NotImplementedError
+
+    def _healthy(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int | None:
+        """The server's pid while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> Self:
+        """Start the server and wait until it answers; raises ServiceStartError with the log tail."""
+        if self.running:
+            return self
+        # Before the first start nobody knows the port yet, so a lost race for it can move to another.
+        attempts = 1 if (self._port_fixed or self._started_once) else START_ATTEMPTS
+        for attempt in range(1, attempts + 1):
+            proc = self._spawn()
+            try:
+                P.wait_until(self._healthy, self.start_timeout, f"{self.name} on 127.0.0.1:{self.port}",
+                             proc=proc, log_path=self.log_path)  # fmt: skip
+            except P.ServiceStartError:
+                exited = proc.poll() is not None
+                P.stop_process(proc.pid, timeout_s=5)
+                proc.wait()
+                if not exited or attempt == attempts:
+                    raise
+                self.port = P.free_port()
+                continue
+            self._proc = proc
+            self._started_once = True
+            return self
+        raise AssertionError("unreachable")
+
+    def stop(self) -> None:
+        """Stop gracefully (SIGTERM, then SIGKILL after a bound); no-op when not running."""
+        if self._proc is not None:
+            P.stop_process(self._proc.pid)
+            self._proc.wait()
+            self._proc = None
+
+    def kill(self) -> None:
+        """SIGKILL the server at once, as a crash would (data on disk is kept)."""
+        if self._proc is not None:
+            P.kill_process(self._proc.pid)
+            self._proc.wait()
+            self._proc = None
+
+    def restart(self) -> Self:
+        """Stop if running, then start again on the same port with the same data."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the server, close clients handed out, and delete the temp dir if we made it."""
+        try:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
+        finally:
+            if self._own_dir:
+                self.kill()  # the data is deleted next, so a graceful (2-3 s) shutdown buys nothing
+            self.stop()
+            if self._own_dir:
+                shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self.close()
+
+
+class MongoService(_ManagedServer):
+    """secantusd-py with durable storage (--sync-on-commit) in a temp dir, on a free port."""
+
+    name = "mongo"
+
+    def __init__(self, *, storage_path: Path | None = None, base_dir: Path | None = None, **kwargs: Any) -> None:
+        if storage_path is not None and base_dir is None:
+            base_dir = storage_path.parent  # the caller owns both; close() deletes nothing
+        super().__init__(base_dir=base_dir, **kwargs)
+        # the WiredTiger directory: survives stop/kill/restart, so fault tests can check durability
+        self.storage_path = storage_path if storage_path is not None else self.base_dir / "data"
+        self.log_path = self.base_dir / f"{self.storage_path.name}.log"  # unique when the parent is shared
+
+    @property
+    def uri(self) -> str:
+        """Connection string (directConnection: it presents itself as a replica set; no retryable writes)."""
+        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true&retryWrites=false"
+
+    def client(self, **kwargs: Any) -> pymongo.MongoClient[dict[str, Any]]:
+        """A new MongoClient for this server, closed by close()."""
+        kwargs.setdefault("serverSelectionTimeoutMS", C.MONGO_SERVER_SELECTION_TIMEOUT_MS)
+        client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(self.uri, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return P.start_mongo_process(self.port, self.storage_path, self.log_path)
+
+    def _healthy(self) -> bool:
+        return P.mongo_ping(self.uri)
+
+
+class RedisService(_ManagedServer):
+    """redis-server without persistence on a free port, optionally requiring a password."""
+
+    name = "redis"
+
+    def __init__(self, *, password: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.password = password
+
+    @property
+    def url(self) -> str:
+        """redis:// URL for this server, carrying the password when there is one."""
+        auth = f":{quote(self.password, safe='')}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def client(self, **kwargs: Any) -> redis.Redis:
+        """A new redis client for this server (authenticated), closed by close()."""
+        client = redis.Redis.from_url(self.url, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return P.start_redis_process(self.port, self.base_dir / "data", self.log_path, self.password)
+
+    def _healthy(self) -> bool:
+        return P.redis_ping(self.url)
