@@ -20,8 +20,9 @@ from jobfeed.settings import Settings, get_settings, reset_settings
 app = typer.Typer(help="jobfeed: import job feeds into MongoDB with Prefect.", no_args_is_help=True)
 stack_app = typer.Typer(help="Start/stop the local stack (Mongo-compatible server, Redis, Prefect server).")
 app.add_typer(stack_app, name="stack")
-console = Console()
-err = Console(stderr=True)
+PIPE_WIDTH = 150  # rich assumes 80 columns when not on a terminal; logs and CI captures are wider
+console = Console(width=None if sys.stdout.isatty() else PIPE_WIDTH)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else PIPE_WIDTH)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

@@ -27,22 +27,27 @@ def json_safe(value: Any) -> Any:
 
 
 def print_logs_table(console: Console, logs: list[dict[str, Any]], *, title: str) -> None:
-    """One row per ImportLog: feed, counts, status and the reason when it failed."""
-    table = Table(title=title, show_lines=False)
-    for column, justify in (("feed", "left"), ("fetched", "right"), ("new", "right"), ("updated", "right"),
-                            ("unchanged", "right"), ("failed", "right"), ("status", "left"),
-                            ("reason", "left"), ("ms", "right")):
-        table.add_column(column, justify=justify, overflow="fold")
+    """One row per ImportLog (counts, status, reason), then one line per failure message."""
+    table = Table(title=title, title_justify="left")
+    for column in ("feed", "fetched", "new", "updated", "unchanged", "failed", "status", "reason", "secs"):
+        table.add_column(column, justify="left" if column in {"feed", "status", "reason"} else "right")
+    messages = []
     for doc in logs:
         status = doc.get("status", "?")
         style = STATUS_STYLE.get(status, "white")
+        name = doc.get("feedName") or doc.get("fileName", "?")
         error = doc.get("error") or {}
-        reason = error.get("reason") or ", ".join(f"{k}×{v}" for k, v in (doc.get("failuresByReason") or {}).items())
-        detail = f"{reason}: {error.get('message')}" if error.get("message") else reason
+        by_reason = doc.get("failuresByReason") or {}
+        reason = error.get("reason") or ", ".join(f"{k} x{v}" for k, v in by_reason.items())
+        if error.get("message"):
+            messages.append(f"[{style}]{name}[/{style}]: {error['reason']}: {error['message']}")
+        duration = doc.get("durationMs")
         table.add_row(
-            doc.get("feedName") or doc.get("fileName", "?"),
+            name,
             str(doc.get("totalFetched", 0)), str(doc.get("newJobs", 0)), str(doc.get("updatedJobs", 0)),
             str(doc.get("unchangedJobs", 0)), str(doc.get("failedJobs", 0)),
-            f"[{style}]{status}[/{style}]", detail or "", str(doc.get("durationMs") or ""),
+            f"[{style}]{status}[/{style}]", reason or "", f"{duration / 1000:.1f}" if duration is not None else "",
         )
     console.print(table)
+    for line in messages:
+        console.print(line, highlight=False)

@@ -45,6 +45,7 @@ MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000  # fail fast with db_error instead of 
 # --- Local stack -----------------------------------------------------------------------------
 LOCAL_MONGO_PORT = 27117  # not 27017, so a developer's own mongod keeps its port
 LOCAL_REDIS_PORT = 6479  # not 6379, for the same reason
+DEMO_HTTP_PORT = 8765  # fixed, so the demo's feed URLs (and their ETag state) are the same every run
 LOCAL_PREFECT_PORT = 4200  # Prefect's own default: the UI is where the data team expects it
 SERVICE_START_TIMEOUT_S = 60.0  # Prefect server needs ~10 s to be healthy on 2 cores; 6x headroom
 SERVICE_STOP_TIMEOUT_S = 15.0  # secantusd needs ~3.3 s to shut down cleanly on SIGTERM; then SIGKILL

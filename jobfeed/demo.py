@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from jobfeed import constants as C
+
 SAMPLES_DIR = Path(__file__).parent / "samples"
 SAMPLE_SUFFIXES = (".xml", ".json")
 
@@ -26,10 +28,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_samples(directory: Path = SAMPLES_DIR, port: int = 0) -> Iterator[Path]:
+def serve_samples(directory: Path = SAMPLES_DIR, port: int = C.DEMO_HTTP_PORT) -> Iterator[Path]:
     """Serve `directory` on 127.0.0.1 and yield a feeds.yaml listing every sample feed in it."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:  # the port is taken (a second demo?): any free port still gives real numbers
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="jobfeed-demo-http", daemon=True)
     thread.start()
     host, bound_port = server.server_address[:2]

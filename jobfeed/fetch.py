@@ -180,8 +180,8 @@ def _is_html(response: httpx.Response, watchdog: Watchdog, where: str) -> bool:
         return True
     try:
         head = _read_body(response, C.ERROR_BODY_SNIFF_BYTES, watchdog, where, truncate=True)
-    except FeedError:
-        return False  # the status code alone then decides (HTTP_4XX)
+    except (FeedError, httpx.HTTPError, OSError):
+        return False  # an unreadable error body: the status code alone decides (HTTP_4XX)
     start = head[:1024].lstrip().lower()
     return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
 

@@ -49,7 +49,7 @@ def test_first_run_second_run_and_edits(store: Store, served) -> None:
         assert counts(first[served.url(name)]) == (expected, 0, 0, 0, "success"), name
     jobicy, design = first[served.url(JOBICY)], first[served.url(JOBICY_DESIGN)]
     assert jobicy["status"] == design["status"] == "success"
-    jobicy_docs = store.jobs.count({"source": "127.0.0.1"})
+    jobicy_docs = store.jobs.count({"feeds": {"$in": [served.url(JOBICY), served.url(JOBICY_DESIGN)]}})
     # the two shared jobs are one document each, counted new by exactly one of the two feeds
     assert jobicy["newJobs"] + design["newJobs"] == jobicy_docs
     assert jobicy["totalFetched"] + design["totalFetched"] - jobicy_docs == 2
