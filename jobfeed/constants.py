@@ -39,7 +39,7 @@ FETCH_RETRIES = 2  # transient network faults usually clear in seconds; more wou
 RETRY_BACKOFF_S = 1.0  # default RETRY_BACKOFF_S: first retry after 1 s, doubling (notes/stack.md)
 RETRY_JITTER = 0.2  # +-20 % so concurrent runs do not retry in lockstep
 DUPLICATE_KEY_RETRIES = 3  # two feeds of one board inserting the same job: re-read and re-apply, bounded
-STALE_RUNNING_AFTER_S = 6 * 3600  # a `running` ImportLog older than this was left by a crash
+LOCK_TTL_S = 30 * 60  # a feed's import lock: far longer than one feed takes, short enough after a crash
 MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000  # fail fast with db_error instead of pymongo's 30 s default
 
 # --- Local stack -----------------------------------------------------------------------------

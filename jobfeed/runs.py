@@ -20,6 +20,8 @@ class FeedRun:
     started_at: datetime
     state: ConditionalState = ConditionalState()
     skip: FeedFailure | None = None  # disabled, or locked by another run
+    lock_token: str | None = None  # set while this run holds the feed's Redis lock
+    lock_note: str | None = None  # why the run went on without a lock (Redis unreachable)
 
     def batch_token(self, index: int) -> str:
         """A name for batch `index` of this feed in this run, stamped on every job it writes."""

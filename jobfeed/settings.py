@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     fetch_allow_hosts: str = Field(
         default="", description="comma-separated hosts/CIDRs allowed although loopback/private"
     )
+    lock_ttl_s: int = Field(
+        default=C.LOCK_TTL_S, ge=5, le=24 * 3600, description="how long a feed lock holds without release"
+    )
     retry_backoff_s: float = Field(
         default=C.RETRY_BACKOFF_S, ge=0, le=60, description="first retry delay; doubles each retry"
     )

@@ -11,9 +11,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
+from jobfeed.locks import get_locks
 from jobfeed.importlog import LogStatus, UpsertCounts, decide_status, summary_fields
 from jobfeed.models import ItemFailure
 from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
+from jobfeed.settings import get_settings
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 
@@ -54,6 +56,7 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
         format=payload.format.value if payload.format else None,
         fetchMs=payload.fetch_ms,
         batches=len(batches),
+        lockUnavailable=run.lock_note,
     )
     doc = store.logs.finish(run.log_id, finished_at=now, fields=fields) or store.logs.get(run.log_id) or {}
     all_batches_stored = all(batch.counts is not None for batch in batches)
@@ -68,6 +71,9 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             conditional=payload.conditional if all_batches_stored and status is not LogStatus.FAILED else None,
             error_reason=error.reason.value if error else None,
         )
+    if run.lock_token:
+        settings = get_settings()
+        get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.url, run.lock_token)
     return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.url,
             "reason": (doc.get("error") or {}).get("reason")}
 

@@ -8,10 +8,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from jobfeed.locks import get_locks
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
 from jobfeed.models import FeedSpec
 from jobfeed.reasons import FailureReason
 from jobfeed.runs import FeedRun
+from jobfeed.settings import get_settings
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 from tasks.prefect_api import flow_run_is_alive
@@ -19,8 +21,10 @@ from tasks.prefect_api import flow_run_is_alive
 
 @task(name="start-run", cache_policy=NO_CACHE, **retry_options(2))
 def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
-    """Mark logs of crashed runs failed, then open a `running` ImportLog for every feed."""
+    """Mark logs of crashed runs failed, then open a `running` ImportLog and take a lock per feed."""
+    settings = get_settings()
     store = get_store()
+    locks = get_locks(settings.redis_url, settings.lock_ttl_s)
     run_id = flow_run.get_id()
     now = datetime.now(UTC)
     for log in store.logs.running(exclude_flow_run_id=run_id):
@@ -31,10 +35,17 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
     runs = []
     for feed in feeds:
         log_id = store.logs.open(feed_url=feed.url, feed_name=feed.name, flow_run_id=run_id, started_at=now)
-        skip = None
+        skip, token, note = None, None, None
         if store.feeds.is_disabled(feed.url):
             skip = FeedFailure(FailureReason.DISABLED, "feed is disabled in the feeds collection")
+        else:
+            lock = locks.acquire(feed.url, run_id or log_id)
+            if lock.acquired:
+                token, note = run_id or log_id, lock.unavailable
+            else:
+                skip = FeedFailure(FailureReason.LOCKED, f"flow run {lock.holder} is importing this feed now")
         runs.append(
-            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.url), skip=skip)
+            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.url), skip=skip,
+                    lock_token=token, lock_note=note)
         )
     return runs

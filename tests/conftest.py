@@ -41,6 +41,16 @@ def mongo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         yield service
 
 
+@pytest.fixture(scope="session", autouse=True)
+def redis_service() -> Iterator[object]:
+    """One real Redis for the session (feed locks); REDIS_URL points at it for every test."""
+    from tests.support.services import RedisService
+
+    with RedisService() as service:
+        os.environ["REDIS_URL"] = service.url
+        yield service
+
+
 @pytest.fixture
 def db_name(request: pytest.FixtureRequest, mongo_service: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A fresh database name for one test, exported as MONGODB_DB so tasks and the CLI use it."""

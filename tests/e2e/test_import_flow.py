@@ -126,3 +126,24 @@ def test_unreachable_host_is_a_network_failure(store: Store) -> None:
     log = run_flow(store, [url])[url]
     assert log["status"] == "failed" and log["error"]["reason"] == "network_error"
     assert store.feeds.get(url)["consecutiveFailures"] == 1
+
+
+def test_feed_locked_by_another_run_is_skipped(store: Store, served) -> None:
+    from jobfeed.locks import get_locks
+    from jobfeed.settings import get_settings
+
+    settings = get_settings()
+    locks = get_locks(settings.redis_url, settings.lock_ttl_s)
+    busy, free = served.url("single_item_feed.xml"), served.url("atom_feed.xml")
+    assert locks.acquire(busy, "scheduled-run-123").acquired
+    try:
+        logs = run_flow(store, [busy, free])
+    finally:
+        locks.release(busy, "scheduled-run-123")
+    assert logs[busy]["status"] == "skipped"
+    assert logs[busy]["error"]["reason"] == "locked" and "scheduled-run-123" in logs[busy]["error"]["message"]
+    assert logs[busy]["totalFetched"] == 0 and store.jobs.count({"feeds": busy}) == 0
+    assert logs[free]["status"] == "success"
+    assert locks.holder(free) is None  # released after recording
+    again = run_flow(store, [busy])
+    assert again[busy]["status"] == "success" and again[busy]["newJobs"] == 1
