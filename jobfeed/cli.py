@@ -42,11 +42,12 @@ def _settings() -> Settings:
 @stack_app.command("up")
 def stack_up(
     prefect: bool = typer.Option(True, help="also start the Prefect server"),
+    worker: bool = typer.Option(False, "--worker", help="also start a Prefect worker on the work pool"),
 ) -> None:
     """Start (or confirm) the local servers; idempotent."""
     from jobfeed import stack
 
-    statuses = stack.up(_settings(), prefect=prefect)
+    statuses = stack.up(_settings(), prefect=prefect, worker=worker)
     _print_stack(statuses)
     if any(s.state == "failed" for s in statuses):
         raise typer.Exit(EXIT_FAILED)
@@ -144,6 +145,70 @@ def demo_cmd(
         allow = os.environ.get("FETCH_ALLOW_HOSTS", "")
         os.environ["FETCH_ALLOW_HOSTS"] = ",".join(filter(None, [allow, "127.0.0.1"]))
         import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json)
+
+
+def _deploy_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a deployment operation against the configured Prefect server; errors as one line, exit 1."""
+    from jobfeed.deploy import DeployError
+    from jobfeed.runner import use_prefect_server
+
+    use_prefect_server(_settings())
+    try:
+        return fn(*args, **kwargs)
+    except DeployError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+@app.command("deploy")
+def deploy_cmd() -> None:
+    """Register the hourly deployment (prefect.yaml) and its process work pool; idempotent."""
+    from jobfeed import deploy
+
+    settings = _settings()
+    name = _deploy_call(deploy.deploy, settings)
+    summary = deploy.deployment_summary() or {}
+    console.print(f"deployment [bold]{name}[/bold]: cron {summary.get('schedules')} "
+                  f"({settings.schedule_timezone}), pool {summary.get('pool')}")
+    console.print("Start a worker to run it: [bold]jobfeed stack up --worker[/bold]")
+
+
+@app.command("run-now")
+def run_now_cmd(watch: bool = typer.Option(False, "--watch", help="wait for the run to finish")) -> None:
+    """Trigger the deployment by hand (same as the Prefect UI's Run)."""
+    from jobfeed import deploy
+
+    settings = _settings()
+    info = _deploy_call(deploy.run_now, watch=watch, ui_url=settings.prefect_ui_url)
+    console.print(f"flow run [bold]{info.name}[/bold] ({info.id}): {info.state}")
+    if info.url:
+        console.print(info.url)
+    if watch:
+        from jobfeed.store import get_store
+
+        print_logs_table(console, get_store(settings).logs.for_flow_run(info.id), title=f"run {info.name}")
+        if info.state != "Completed":
+            raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("pause")
+def pause_cmd() -> None:
+    """Pause the work pool: scheduled runs wait instead of starting (and are not deleted)."""
+    from jobfeed import deploy
+
+    settings = _settings()
+    _deploy_call(deploy.set_pool_paused, settings.work_pool, True)
+    console.print(f"work pool {settings.work_pool} paused")
+
+
+@app.command("resume")
+def resume_cmd() -> None:
+    """Resume the work pool: waiting and future runs start again."""
+    from jobfeed import deploy
+
+    settings = _settings()
+    _deploy_call(deploy.set_pool_paused, settings.work_pool, False)
+    console.print(f"work pool {settings.work_pool} resumed")
 
 
 def main() -> None:  # pragma: no cover - console-script shim

@@ -52,3 +52,15 @@ SERVICE_STOP_TIMEOUT_S = 15.0  # secantusd needs ~3.3 s to shut down cleanly on 
 HEALTH_CHECK_TIMEOUT_S = 1.0  # a local server answers a ping in milliseconds; keeps `stack status` snappy
 LOG_TAIL_LINES = 20  # lines of a service log quoted in a start failure: enough for a traceback
 PREFECT_TASK_RUN_RECORDER_BATCH_SIZE = 100  # notes/stack.md: cut server CPU per 1,000 task runs ~3x
+
+# --- Operations: notifications, metrics, logs -------------------------------------------------
+NOTIFY_FAIL_AFTER = 3  # default NOTIFY_FAIL_AFTER: 3 hourly failures in a row is an outage, not a blip retries missed
+AUTO_DISABLE_AFTER = 10  # default AUTO_DISABLE_AFTER: ~10 h of failures, stop hitting a dead board until someone looks
+NOTIFY_TIMEOUT_S = 10.0  # a chat webhook or SMTP server answers in ~1 s; a notification must never stall a run
+NOTIFY_ATTEMPTS = 2  # one retry rides out a chat service's brief 5xx/429 without holding the run back
+NOTIFY_RETRY_DELAY_S = 1.0  # pause before that one retry
+SMTP_PORT = 587  # mail submission with STARTTLS: what every provider offers
+METRICS_PORT = 9491  # clear of Prometheus (9090) and the common exporters (9100 node, 9121 redis, 9216 mongodb)
+METRICS_SETTLE_S = 3600  # logs finished over 1 h ago are folded into cached totals: clock skew and slow finishes fit inside
+FETCH_DURATION_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # a LAN feed up to HTTP_TIMEOUT_S' 60 s cap
+RUN_DURATION_BUCKETS_S = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0)  # one feed's whole run: fetch + batches

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     retry_backoff_s: float = Field(
         default=C.RETRY_BACKOFF_S, ge=0, le=60, description="first retry delay; doubles each retry"
     )
+    work_pool: str = Field(default="local-process", min_length=1, description="Prefect work pool of the deployment")
+    schedule_timezone: str = Field(default="UTC", description="time zone of the hourly cron schedule")
     prefect_api_url: str | None = Field(default=None, description="Prefect's own; None = local stack or ephemeral")
     prefect_ui_url: str | None = Field(default=None, description="links from the dashboard to flow runs")
     state_dir: Path = Field(default=Path(".jobfeed"), alias="JOBFEED_STATE_DIR")
@@ -50,6 +52,14 @@ class Settings(BaseSettings):
         for entry in _split_csv(value):
             if "/" in entry:
                 ipaddress.ip_network(entry, strict=False)  # raises ValueError -> a clear settings error
+        return value
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone -> a clear settings error
         return value
 
     @property

@@ -18,7 +18,8 @@ from jobfeed import stack_procs as P
 from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
 
 State = Literal["running", "started", "stopped", "external", "failed", "not running"]
-SERVICE_NAMES = ("mongo", "redis", "prefect")
+SERVICE_NAMES = ("mongo", "redis", "prefect", "worker")
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # the worker runs flows from the checkout
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class _Service:
     start: Callable[[], subprocess.Popen[bytes]]
     markers: tuple[str, ...]  # what /proc/<pid>/cmdline must contain for the process to still be ours
     state_dir: Path
+    listens: bool = True  # False for the worker: it has no port of its own to check or free
 
     @property
     def pid_path(self) -> Path:
@@ -88,7 +90,7 @@ def _local_port(url: str, schemes: tuple[str, ...], default_port: int) -> int | 
         return None
 
 
-def _services(settings: Settings, *, prefect: bool = True) -> list[_Service]:
+def _services(settings: Settings, *, prefect: bool = True, worker: bool = False) -> list[_Service]:
     state = settings.state_dir.resolve()
     services: list[_Service] = []
 
@@ -122,6 +124,20 @@ def _services(settings: Settings, *, prefect: bool = True) -> list[_Service]:
             lambda: P.start_prefect_process(port_p or 0, state / "prefect", state / "logs" / "prefect.log"),
             ("prefect", "server start", f"--port {port_p}"), state,
         ))  # fmt: skip
+    if worker:
+        api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
+        pid_path = state / "run" / "worker.pid"
+
+        def worker_alive() -> bool:
+            record = P.read_pid_file(pid_path)
+            return record is not None and P.process_alive(record.pid)
+
+        services.append(_Service(
+            "worker", f"pool {settings.work_pool} -> {redact_url(api_url)}", 0, "PREFECT_API_URL",
+            worker_alive,
+            lambda: P.start_worker_process(api_url, settings.work_pool, state / "logs" / "worker.log", PROJECT_DIR),
+            ("prefect", "worker start", f"--pool {settings.work_pool}"), state, listens=False,
+        ))  # fmt: skip
     return services
 
 
@@ -154,11 +170,11 @@ def _foreign_port(svc: _Service) -> str:
     )
 
 
-def up(settings: Settings, *, prefect: bool = True) -> list[ServiceStatus]:
+def up(settings: Settings, *, prefect: bool = True, worker: bool = False) -> list[ServiceStatus]:
     """Start every local service that is not already running and healthy; idempotent."""
     results: dict[str, ServiceStatus] = {}
     with _stack_lock(settings):
-        services = _services(settings, prefect=prefect)
+        services = _services(settings, prefect=prefect, worker=worker and prefect)
         waiting: list[tuple[_Service, int, subprocess.Popen[bytes] | None, str]] = []
         for svc in services:  # start everything first, then wait: the servers boot in parallel
             if svc.port is None:
@@ -172,7 +188,7 @@ def up(settings: Settings, *, prefect: bool = True) -> list[ServiceStatus]:
             if record is not None:
                 svc.pid_path.unlink(missing_ok=True)
                 note = f"removed stale pid file (pid {record.pid} is gone or another program); "
-            if P.port_in_use(svc.port):
+            if svc.listens and P.port_in_use(svc.port):
                 results[svc.name] = svc.status("failed", detail=note + _foreign_port(svc))
                 continue
             try:
@@ -189,7 +205,7 @@ def up(settings: Settings, *, prefect: bool = True) -> list[ServiceStatus]:
 
 def _await_healthy(svc: _Service, pid: int, proc: subprocess.Popen[bytes] | None, note: str) -> ServiceStatus:
     """Wait (bounded) for a service to answer; a fresh process that does not is stopped again."""
-    what = f"{svc.name} on 127.0.0.1:{svc.port}"
+    what = f"{svc.name} on 127.0.0.1:{svc.port}" if svc.listens else svc.name
     try:
         P.wait_until(svc.healthy, C.SERVICE_START_TIMEOUT_S, what, proc=proc, log_path=svc.log_path)
     except P.ServiceStartError as exc:
@@ -207,7 +223,7 @@ def down(settings: Settings) -> list[ServiceStatus]:
     results: list[ServiceStatus] = []
     stopping: list[tuple[int, _Service, Future[bool]]] = []
     with _stack_lock(settings), ThreadPoolExecutor(max_workers=len(SERVICE_NAMES)) as pool:
-        for svc in _services(settings, prefect=True):
+        for svc in _services(settings, prefect=True, worker=True):
             # Go by pid files, not by the current URLs: a server started before MONGODB_URI changed
             # must still be stoppable.
             record = P.read_pid_file(svc.pid_path)
@@ -235,10 +251,12 @@ def down(settings: Settings) -> list[ServiceStatus]:
 def status(settings: Settings) -> list[ServiceStatus]:
     """Report each service's state; starts and stops nothing, and removes nothing."""
     results: list[ServiceStatus] = []
-    for svc in _services(settings, prefect=True):
+    for svc in _services(settings, prefect=True, worker=True):
         if svc.port is None:
             results.append(_external(svc))
             continue
+        if not svc.listens and not svc.pid_path.exists():
+            continue  # no worker was started: nothing to report
         record = P.read_pid_file(svc.pid_path)
         if record is not None and P.is_ours(record):
             try:
@@ -252,7 +270,7 @@ def status(settings: Settings) -> list[ServiceStatus]:
                 results.append(svc.status("failed", record.pid, detail))
             continue
         detail = f"stale pid file (pid {record.pid} is gone)" if record is not None else ""
-        if P.port_in_use(svc.port):
+        if svc.listens and P.port_in_use(svc.port):
             detail = (detail + "; " if detail else "") + _foreign_port(svc)
         results.append(svc.status("not running", None, detail))
     return results

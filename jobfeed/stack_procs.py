@@ -127,7 +127,9 @@ def redis_server_binary() -> str:
 # --- starting --------------------------------------------------------------------------------
 
 
-def spawn(argv: Sequence[str], log_path: Path, *, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str], log_path: Path, *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start a detached server (own session, so the terminal's Ctrl-C does not reach it) logging to log_path."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -135,7 +137,7 @@ def spawn(argv: Sequence[str], log_path: Path, *, env: Mapping[str, str] | None 
         log.flush()
         proc = subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env=dict(env) if env is not None else None, close_fds=True,
+            start_new_session=True, env=dict(env) if env is not None else None, close_fds=True, cwd=cwd,
         )
     _CHILDREN[proc.pid] = proc
     return proc
@@ -203,6 +205,15 @@ def start_prefect_process(port: int, home: Path, log_path: Path) -> subprocess.P
         env.setdefault(f"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_{name}", str(C.PREFECT_TASK_RUN_RECORDER_BATCH_SIZE))
     argv = [venv_script("prefect"), "server", "start", "--host", BIND_HOST, "--port", str(port)]
     return spawn(argv, log_path, env=env)
+
+
+def start_worker_process(api_url: str, pool: str, log_path: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Start `prefect worker start` on a process work pool against api_url (does not wait)."""
+    env = dict(os.environ)
+    env["PREFECT_API_URL"] = api_url
+    argv = [venv_script("prefect"), "worker", "start", "--pool", pool, "--type", "process", "--install-policy", "never"]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return spawn(argv, log_path, env=env, cwd=cwd)
 
 
 # --- health ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("source", ASCENDING), ("externalId", ASCENDING)], unique=True, name="source_externalId"),
         IndexModel([("lastSeenAt", DESCENDING)], name="lastSeenAt"),  # dashboard: newest jobs, stale jobs
         IndexModel([("source", ASCENDING), ("publishedAt", DESCENDING)], name="source_publishedAt"),
+        IndexModel([("source", ASCENDING), ("lastSeenAt", DESCENDING)], name="source_lastSeenAt"),  # dashboard/API jobs of one board, newest first
     ],
     "import_logs": [
         IndexModel([("startedAt", DESCENDING)], name="startedAt"),  # history, newest first
@@ -23,6 +24,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASCENDING)], unique=True, name="key"),  # one letter per failed batch/item
         IndexModel([("reason", ASCENDING), ("redrivenAt", ASCENDING)], name="reason_redrivenAt"),
         IndexModel([("feed", ASCENDING), ("firstFailedAt", DESCENDING)], name="feed_firstFailedAt"),
+        IndexModel([("redrivenAt", ASCENDING), ("firstFailedAt", ASCENDING)], name="redrivenAt_firstFailedAt"),  # dashboard: pending letters, oldest first
     ],
 }
 

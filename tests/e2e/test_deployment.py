@@ -1,0 +1,102 @@
+"""The hourly deployment for real: a Prefect server and a worker started like `jobfeed stack up --worker`,
+`jobfeed deploy`, `jobfeed run-now`, pause/resume of the work pool, and the schedule's future runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jobfeed import stack
+from jobfeed.settings import Settings
+from jobfeed.stack_procs import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Prefect server + worker on free ports (Mongo/Redis: the session's), deployment created."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - url: {feed_server.url('jobspresso_wpjm_job_feed.xml')}\n    name: jobspresso\n")
+    api = f"http://127.0.0.1:{free_port()}/api"
+    pool = f"pool-{db_name[-20:].replace('_', '-')}".lower()
+    env = {"FEEDS_FILE": str(feeds), "PREFECT_API_URL": api, "WORK_POOL": pool,
+           "JOBFEED_STATE_DIR": str(tmp_path / "state"), "MONGODB_DB": db_name}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)  # the worker inherits them, as it would from the operator's shell
+    settings = Settings()
+    try:
+        statuses = stack.up(settings, prefect=True, worker=False)
+        assert {s.name: s.state for s in statuses}["prefect"] == "started", statuses
+        cli_env = {k: v for k, v in os.environ.items()}
+        deploy = subprocess.run([sys.executable, "-m", "jobfeed", "deploy"], env=cli_env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+        assert "import-feeds/hourly" in deploy.stdout
+        statuses = stack.up(settings, prefect=True, worker=True)
+        assert {s.name: s.state for s in statuses}["worker"] == "started", statuses
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: api}):  # wins over a session's test harness
+            yield cli_env
+    finally:
+        stack.down(settings)
+
+
+def _flow_run_state(run_id: str) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).state.type.value
+
+
+def _wait_for(run_id: str, states: set[str], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    state = _flow_run_state(run_id)
+    while state not in states and time.monotonic() < deadline:
+        time.sleep(1)
+        state = _flow_run_state(run_id)
+    return state
+
+
+def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], store) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+
+    from jobfeed import deploy
+
+    # run-now --watch: the worker runs the flow; its ImportLog carries the flow run id
+    run = subprocess.run([sys.executable, "-m", "jobfeed", "run-now", "--watch"], env=deployed, cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    logs = store.logs.latest(limit=5)
+    assert len(logs) == 1 and logs[0]["status"] == "success" and logs[0]["newJobs"] == 3
+    assert logs[0]["flowRunId"] in run.stdout
+    assert _flow_run_state(logs[0]["flowRunId"]) == "COMPLETED"
+
+    # the schedule: future runs at the top of the hour
+    with get_client(sync_client=True) as client:
+        scheduled = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["hourly"])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=["SCHEDULED"]))),
+            limit=10,
+        )
+    assert scheduled, "the hourly schedule created no future runs"
+    assert all(r.expected_start_time.minute == 0 and r.expected_start_time.second == 0 for r in scheduled)
+
+    # pause: a run triggered now waits; resume: it starts and completes
+    pool = os.environ["WORK_POOL"]
+    deploy.set_pool_paused(pool, True)
+    waiting = deploy.run_now(watch=False, ui_url=None)
+    time.sleep(8)  # several worker polls (every ~5 s here)
+    assert _flow_run_state(waiting.id) in {"SCHEDULED", "PENDING"}
+    deploy.set_pool_paused(pool, False)
+    assert _wait_for(waiting.id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120) == "COMPLETED"
+    assert store.logs.for_flow_run(waiting.id)[0]["status"] == "not_modified"
