@@ -7,12 +7,14 @@ from prefect import flow
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from jobfeed import constants as C
 from jobfeed.importlog import chunked
 from jobfeed.reasons import FailureReason
 from jobfeed.settings import get_settings
 from tasks.config import resolve_feed_list
 from tasks.fetch import fetch_and_normalize
 from tasks.outcomes import batch_outcome, payload_of
+from tasks.policy import retry_options
 from tasks.record import publish_summary, record_import_log
 from tasks.start import start_run
 from tasks.upsert import upsert_batch
@@ -32,16 +34,19 @@ def _run_name() -> str:
 def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = None) -> list[dict[str, Any]]:
     """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary."""
     settings = get_settings()
+    # retry delays from settings at run time (RETRY_BACKOFF_S), not from when the module was imported
+    fetch = fetch_and_normalize.with_options(**retry_options(C.FETCH_RETRIES, settings.retry_backoff_s))
+    upsert = upsert_batch.with_options(**retry_options(C.UPSERT_RETRIES, settings.retry_backoff_s))
     feeds = resolve_feed_list(feeds_file, feed_urls)
     runs = start_run(feeds)
-    fetches = {fetch_and_normalize.submit(run): run for run in runs}
+    fetches = {fetch.submit(run): run for run in runs}
     in_flight = []
     for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
         run = fetches[future]
         payload = payload_of(future)
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
         batches = [
-            (index, batch, upsert_batch.submit(run, list(batch), index, now))
+            (index, batch, upsert.submit(run, list(batch), index, now))
             for index, batch in enumerate(chunked(payload.jobs, settings.batch_size))
         ]
         in_flight.append((run, payload, batches))

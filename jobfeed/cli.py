@@ -147,6 +147,37 @@ def demo_cmd(
         import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json)
 
 
+@app.command("redrive")
+def redrive_cmd(
+    reason: str | None = typer.Option(None, "--reason", help="only dead letters with this failure reason"),
+    limit: int = typer.Option(1000, "--limit", min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table"),
+) -> None:
+    """Re-process dead letters (flow `redrive-dead-letters`); resolved ones are marked re-driven."""
+    from jobfeed.reasons import FailureReason
+    from jobfeed.runner import use_prefect_server
+
+    if reason is not None and reason not in {r.value for r in FailureReason}:
+        err.print(f"[red]unknown reason {reason!r}[/red]; one of: {', '.join(r.value for r in FailureReason)}")
+        raise typer.Exit(EXIT_USAGE)
+    use_prefect_server(_settings())
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from flows.redrive import redrive_dead_letters
+
+    rows = redrive_dead_letters(reason=reason, limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        table = Table(title=f"re-drove {len(rows)} dead letters", title_justify="left")
+        for column in ("kind", "feed", "reason", "resolved", "new", "updated", "unchanged", "failed", "message"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(str(row.get(c, "")) for c in ("kind", "feed", "reason", "resolved", "new", "updated",
+                                                           "unchanged", "failed", "message")))
+        console.print(table)
+    raise typer.Exit(EXIT_OK if all(row["resolved"] for row in rows) else EXIT_FAILED)
+
+
 def _deploy_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a deployment operation against the configured Prefect server; errors as one line, exit 1."""
     from jobfeed.deploy import DeployError

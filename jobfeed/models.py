@@ -116,6 +116,7 @@ class ItemFailure:
     reason: FailureReason
     message: str
     itemKey: str | None = None
+    raw: Any = field(default=None, compare=False, repr=False)  # the raw item, kept for a dead letter
 
     def to_doc(self) -> dict[str, Any]:
         return {"reason": self.reason.value, "message": self.message, "itemKey": self.itemKey}

@@ -126,12 +126,12 @@ def normalize_items(
         try:
             outcome: Job | ItemFailure = _to_job(extract(item, source), source, now)
         except _InvalidItemError as exc:
-            outcome = ItemFailure(FailureReason.ITEM_INVALID, str(exc), _item_key(item, index))
+            outcome = ItemFailure(FailureReason.ITEM_INVALID, str(exc), _item_key(item, index), raw=item)
         except Exception as exc:
             if raise_unexpected:
                 raise
             message = f"{type(exc).__name__}: {str(exc)[:EXCERPT_CHARS]}"
-            outcome = ItemFailure(FailureReason.ITEM_INVALID, message, _item_key(item, index))
+            outcome = ItemFailure(FailureReason.ITEM_INVALID, message, _item_key(item, index), raw=item)
         if isinstance(outcome, ItemFailure):
             result.failures.append(outcome)
         elif outcome.externalId in seen:

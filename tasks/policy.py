@@ -8,7 +8,6 @@ from prefect.tasks import exponential_backoff
 
 from jobfeed import constants as C
 from jobfeed.reasons import FeedError
-from jobfeed.settings import get_settings
 from jobfeed.store import is_transient_db_error
 
 
@@ -31,11 +30,11 @@ def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
     return exc is not None and is_transient_db_error(exc)
 
 
-def retry_options(retries: int) -> dict[str, Any]:
-    """Task options for `retries` exponential retries with jitter, base delay from settings."""
+def retry_options(retries: int, backoff_s: float = C.RETRY_BACKOFF_S) -> dict[str, Any]:
+    """Task options for `retries` exponential retries (backoff_s, 2x, 4x, ...) with jitter."""
     return {
         "retries": retries,
-        "retry_delay_seconds": exponential_backoff(backoff_factor=get_settings().retry_backoff_s),
+        "retry_delay_seconds": exponential_backoff(backoff_factor=backoff_s),
         "retry_jitter_factor": C.RETRY_JITTER,
         "retry_condition_fn": retry_transient,
     }

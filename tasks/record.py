@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from jobfeed import constants as C
 from jobfeed.locks import get_locks
 from jobfeed.importlog import LogStatus, UpsertCounts, decide_status, summary_fields
 from jobfeed.models import ItemFailure
+from jobfeed.redrive import batch_payload, item_letter
 from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
 from jobfeed.settings import get_settings
 from jobfeed.store import get_store
@@ -44,10 +44,15 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             reason=batch.error.reason.value,
             message=batch.error.message,
             feed=run.feed.url,
-            payload={"kind": "batch", "jobs": [asdict(job) for job in batch.jobs]},
+            payload=batch_payload(batch.jobs),
             attempts=batch.attempts,
             now=now,
         )
+    for failure in payload.item_failures:
+        if failure.raw is not None:  # invalid items are parked too: a fixed parser can re-drive them
+            key, letter = item_letter(run.feed.url, payload.format, failure)
+            store.dead_letters.add(key=key, reason=failure.reason.value, message=failure.message,
+                                   feed=run.feed.url, payload=letter, attempts=1, now=now)
     error = run.skip or payload.error
     status = decide_status(error=error, not_modified=payload.not_modified, skipped=run.skip is not None, counts=counts)
     fields = summary_fields(status=status, counts=counts, error=error)

@@ -17,15 +17,25 @@ class DeadLetterRepo:
     def add(
         self, *, key: str, reason: str, message: str, feed: str, payload: Any, attempts: int, now: datetime
     ) -> None:
-        """Park one failed item or batch under a stable `key`, so a retried recording parks it once."""
+        """Park one failed item or batch under a stable `key`: a retried recording, or the same broken
+        item in the next hourly run, parks it once (attempts add up; a re-driven one is pending again)."""
         self.coll.update_one(
             {"key": key},
             {
-                "$setOnInsert": {"firstFailedAt": now, "redrivenAt": None, "payload": payload, "feed": feed},
-                "$set": {"reason": reason, "message": message, "attempts": attempts, "lastFailedAt": now},
+                "$setOnInsert": {"firstFailedAt": now, "payload": payload, "feed": feed},
+                "$set": {"reason": reason, "message": message, "lastFailedAt": now, "redrivenAt": None},
+                "$inc": {"attempts": attempts},
             },
             upsert=True,
         )
+
+    def mark_redriven(self, key: str, *, now: datetime, result: dict[str, Any]) -> None:
+        """Record that a re-drive resolved this letter (kept for the audit trail, no longer pending)."""
+        self.coll.update_one({"key": key}, {"$set": {"redrivenAt": now, "redriveResult": result}})
+
+    def mark_still_failing(self, key: str, *, now: datetime, message: str) -> None:
+        """A re-drive that failed again: one more attempt, the newest message, still pending."""
+        self.coll.update_one({"key": key}, {"$set": {"message": message, "lastFailedAt": now}, "$inc": {"attempts": 1}})
 
     def pending(self, *, reason: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Dead letters not yet re-driven, oldest first."""

@@ -18,6 +18,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("fileName", ASCENDING), ("startedAt", DESCENDING)], name="fileName_startedAt"),
         IndexModel([("status", ASCENDING), ("startedAt", DESCENDING)], name="status_startedAt"),
         IndexModel([("flowRunId", ASCENDING)], name="flowRunId"),  # run detail, crash recovery
+        # metrics: each scrape sums only the logs finished since the cached totals (jobfeed/metrics.py)
+        IndexModel([("finishedAt", DESCENDING)], name="finishedAt"),
     ],
     "feeds": [IndexModel([("url", ASCENDING)], unique=True, name="url")],
     "dead_letters": [
