@@ -35,6 +35,8 @@ class FeedSpec(BaseModel):
         if not self.name:
             parts = urlsplit(self.url)
             default = parts.hostname or self.url
+            if parts.path.strip("/"):  # host+query alone would give every feed of one local server one name
+                default += "/" + parts.path.strip("/")
             if parts.query:
                 default = f"{default}?{parts.query}"
             object.__setattr__(self, "name", default)

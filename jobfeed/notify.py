@@ -156,7 +156,7 @@ def send_webhook(
         retryable = True
         try:
             response = httpx.post(url, json=payload, timeout=timeout_s, follow_redirects=False)
-        except Exception as exc:  # never raise: httpx errors, a malformed URL, a proxy misconfiguration
+        except Exception as exc:  # noqa: BLE001 - never raise: httpx errors, a malformed URL, a bad proxy setting
             problem = f"{type(exc).__name__}: {_scrub(str(exc), url)}"
         else:
             if response.is_success:

@@ -1,12 +1,12 @@
 """Operations settings (notifications, metrics endpoint, log format), read from the environment and `.env`.
 
-Kept apart from jobfeed/settings.py until they are merged there; the names are the final ones.
+A section of the one settings object: `jobfeed.settings.Settings` inherits these fields, and
+get_ops_settings() returns that same object. Kept as its own class so tests can build it alone.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -43,7 +43,7 @@ class OpsSettings(BaseSettings):
     def _check_level(cls, value: str) -> str:
         level = value.strip().upper()
         if not isinstance(logging.getLevelName(level), int):
-            raise ValueError(f"unknown log level {value!r} (DEBUG, INFO, WARNING, ERROR, CRITICAL)")
+            raise ValueError(f"unknown log level {value!r} (DEBUG, INFO, WARNING, ERROR, CRITICAL)")  # noqa: TRY004 - pydantic wants ValueError
         return level
 
     @model_validator(mode="after")
@@ -65,12 +65,15 @@ class OpsSettings(BaseSettings):
         return bool(self.smtp_host)
 
 
-@lru_cache(maxsize=1)
 def get_ops_settings() -> OpsSettings:
-    """The process-wide operations settings, built on first use."""
-    return OpsSettings()
+    """The process-wide settings (the one object, see jobfeed.settings.get_settings)."""
+    from jobfeed.settings import get_settings  # late: settings.py imports this module
+
+    return get_settings()
 
 
 def reset_ops_settings() -> None:
-    """Forget the cached operations settings (tests, CLI after changing the environment)."""
-    get_ops_settings.cache_clear()
+    """Forget the cached settings (tests, CLI after changing the environment)."""
+    from jobfeed.settings import reset_settings
+
+    reset_settings()

@@ -7,9 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from jobfeed import constants as C
+from jobfeed.ops_settings import OpsSettings
 
 LOCAL_MONGODB_URI = (
     f"mongodb://127.0.0.1:{C.LOCAL_MONGO_PORT}/?directConnection=true&retryWrites=false"
@@ -18,10 +19,15 @@ LOCAL_REDIS_URL = f"redis://127.0.0.1:{C.LOCAL_REDIS_PORT}/0"
 LOCAL_PREFECT_API_URL = f"http://127.0.0.1:{C.LOCAL_PREFECT_PORT}/api"
 
 
-class Settings(BaseSettings):
-    """Everything jobfeed reads from its environment. `.env.example` lists every name."""
+class Settings(OpsSettings):
+    """Everything jobfeed reads from its environment. `.env.example` lists every name.
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    The operations fields (notifications, metrics, logs) are declared in jobfeed/ops_settings.py and
+    inherited, so there is still one object: get_settings().
+    """
+
+    # env_ignore_empty: `FETCH_ALLOW_HOSTS=` or `PREFECT_API_URL=` copied from .env.example mean "default"
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     mongodb_uri: str = Field(default=LOCAL_MONGODB_URI, description="MongoDB connection string")
     mongodb_db: str = Field(default="jobfeed", min_length=1)

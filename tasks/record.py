@@ -13,6 +13,7 @@ from jobfeed import constants as C
 from jobfeed.locks import get_locks
 from jobfeed.importlog import LogStatus, UpsertCounts, decide_status, summary_fields
 from jobfeed.models import ItemFailure
+from jobfeed.notify import notify_after_run
 from jobfeed.redrive import batch_payload, item_letter
 from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
 from jobfeed.settings import get_settings
@@ -66,6 +67,7 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
     doc = store.logs.finish(run.log_id, finished_at=now, fields=fields) or store.logs.get(run.log_id) or {}
     all_batches_stored = all(batch.counts is not None for batch in batches)
     if run.skip is None:
+        previous_state = store.feeds.get(run.feed.url)  # notify compares the state before and after
         store.feeds.record_run(
             run.feed.url,
             name=run.feed.name,
@@ -76,6 +78,7 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             conditional=payload.conditional if all_batches_stored and status is not LogStatus.FAILED else None,
             error_reason=error.reason.value if error else None,
         )
+        notify_after_run(store, run.feed.url, run.feed.name, previous_state)  # never raises; may auto-disable
     if run.lock_token:
         settings = get_settings()
         get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.url, run.lock_token)

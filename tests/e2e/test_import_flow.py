@@ -147,3 +147,23 @@ def test_feed_locked_by_another_run_is_skipped(store: Store, served) -> None:
     assert locks.holder(free) is None  # released after recording
     again = run_flow(store, [busy])
     assert again[busy]["status"] == "success" and again[busy]["newJobs"] == 1
+
+
+def test_failing_feed_notifies_once_then_auto_disables(store: Store, served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobfeed.settings import reset_settings
+    from tests.support.receivers import WebhookReceiver
+
+    url = served.base_url + "/status/404"
+    with WebhookReceiver() as hook:
+        monkeypatch.setenv("NOTIFY_WEBHOOK_URL", hook.url())
+        monkeypatch.setenv("NOTIFY_FAIL_AFTER", "2")
+        monkeypatch.setenv("AUTO_DISABLE_AFTER", "3")
+        reset_settings()
+        statuses = [run_flow(store, [url])[url]["status"] for _ in range(4)]
+        texts = [post.json()["text"] for post in hook.posts]
+        bodies = [post.body.decode() for post in hook.posts]
+    assert statuses == ["failed", "failed", "failed", "skipped"]  # disabled after the 3rd failure
+    assert len(texts) == 2, texts  # "failing" once at 2, "disabled" at 3; nothing on the skipped run
+    assert "failed 2 runs in a row" in texts[0] and "http_4xx" in bodies[0]
+    assert "disabled" in texts[1].lower()
+    assert store.feeds.is_disabled(url)

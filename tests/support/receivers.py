@@ -39,7 +39,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 receiver.posts.append(Posted(self.path, dict(self.headers.items()), self.rfile.read(length)))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -104,7 +104,8 @@ class SmtpSink:
 
             def handle(self) -> None:
                 self.reply("220 sink.local ESMTP test sink")
-                sender, rcpts, auth = "", [], None
+                sender, auth = "", None
+                rcpts: list[str] = []
                 while line := self.rfile.readline():
                     verb, _, arg = line.decode().rstrip("\r\n").partition(" ")
                     verb = verb.upper()

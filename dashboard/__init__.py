@@ -1,0 +1,1 @@
+"""jobfeed admin dashboard (Streamlit): pages -> sections -> queries (cached, read-only) / actions."""

@@ -1,0 +1,5 @@
+"""Page: dead letters (see dashboard/sections/dead_letters.py)."""
+
+from dashboard.sections import dead_letters
+
+dead_letters.render()

@@ -1,0 +1,5 @@
+"""Page: feeds (see dashboard/sections/feeds.py)."""
+
+from dashboard.sections import feeds
+
+feeds.render()

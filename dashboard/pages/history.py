@@ -1,0 +1,5 @@
+"""Page: history (see dashboard/sections/history.py)."""
+
+from dashboard.sections import history
+
+history.render()

@@ -1,0 +1,5 @@
+"""Page: jobs (see dashboard/sections/jobs.py)."""
+
+from dashboard.sections import jobs
+
+jobs.render()

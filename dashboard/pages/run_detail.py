@@ -1,0 +1,5 @@
+"""Page: run detail (see dashboard/sections/run_detail.py)."""
+
+from dashboard.sections import run_detail
+
+run_detail.render()

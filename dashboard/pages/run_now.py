@@ -1,0 +1,5 @@
+"""Page: run now (see dashboard/sections/run_now.py)."""
+
+from dashboard.sections import run_now
+
+run_now.render()

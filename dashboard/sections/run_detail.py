@@ -1,0 +1,102 @@
+"""Run detail: one feed run's counts, its feed error, its item failures grouped by reason, and its Prefect link."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import actions, queries
+from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, timezone
+from dashboard.sections.history import COLUMNS, history_frame
+from jobfeed.reads import LogFilter
+from jobfeed.redact import redact_text
+
+LOG_PARAM = "log"  # ?log=<ImportLog id>, as linked from the history table
+
+
+def failures_by_reason(doc: dict[str, Any]) -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """(reason, exact count, listed failures) per reason, most frequent first.
+
+    The log lists at most 100 failures (`failuresTruncated`); `failuresByReason` keeps exact counts.
+    """
+    listed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for failure in doc.get("failures") or []:
+        listed[failure.get("reason") or "unknown"].append(failure)
+    counts = {reason: len(items) for reason, items in listed.items()} | dict(doc.get("failuresByReason") or {})
+    return sorted(((r, n, listed.get(r, [])) for r, n in counts.items()), key=lambda item: (-item[1], item[0]))
+
+
+def pick_log_id() -> str | None:
+    """The log named in the URL, else a select of the latest runs (which then goes into the URL)."""
+    log_id = st.query_params.get(LOG_PARAM)
+    if log_id:
+        return str(log_id)
+    recent = load(queries.log_page, LogFilter(), 1, what="recent runs")
+    if not recent:
+        st.info("No imports yet: nothing to show. Run `jobfeed import` or use **Run now**.")
+        return None
+    tz = timezone()
+    chosen = st.selectbox(
+        "Run", [str(doc["_id"]) for doc in recent],
+        format_func=lambda i: next(f"{fmt_time(d.get('startedAt'), tz)} · {d.get('feedName') or feed_label(d.get('fileName'))}"
+                                   f" · {d.get('status')}" for d in recent if str(d["_id"]) == i),
+    )  # fmt: skip
+    return str(chosen) if chosen else None
+
+
+def render() -> None:
+    """The Run detail page."""
+    st.title("Run detail")
+    log_id = pick_log_id()
+    if log_id is None:
+        return
+    doc = load(queries.get_log, log_id, what="the import log")
+    if doc is None:
+        st.warning(f"No import log with id `{log_id}`. Pick a run from **Import history**.")
+        return
+    tz = timezone()
+    st.subheader(doc.get("feedName") or feed_label(doc.get("fileName")))
+    st.caption(f"{feed_label(doc.get('fileName'))} · started {fmt_time(doc.get('startedAt'), tz)} ({tz}) · "
+               f"finished {fmt_time(doc.get('finishedAt'), tz) or '—'} · {fmt_duration(doc.get('durationMs')) or 'running'}")  # fmt: skip
+    cols = st.columns(6)
+    for col, (label, field) in zip(cols, [("status", "status"), ("total", "totalFetched"), ("new", "newJobs"),
+                                          ("updated", "updatedJobs"), ("unchanged", "unchangedJobs"), ("failed", "failedJobs")]):  # fmt: skip
+        col.metric(label, doc.get(field, 0) if field != "status" else doc.get("status", "?"))
+    flow_run_id = doc.get("flowRunId")
+    if flow_run_id:
+        url = actions.flow_run_url(str(flow_run_id))
+        st.link_button("Open the flow run in the Prefect UI", url)
+        st.caption(f"Flow run `{flow_run_id}` · {url}")
+    else:
+        st.caption("This run has no Prefect flow run id.")
+    error = doc.get("error")
+    if error:
+        st.error(f"**The feed failed: `{error.get('reason')}`** — {redact_text(str(error.get('message') or ''))}")
+    render_failures(doc)
+    if flow_run_id:
+        siblings = [d for d in load(queries.run_logs, str(flow_run_id), what="the flow run") if str(d["_id"]) != log_id]
+        if siblings:
+            st.subheader("Other feeds of this flow run")
+            st.dataframe(history_frame(siblings, tz), column_config=COLUMNS, hide_index=True)
+
+
+def render_failures(doc: dict[str, Any]) -> None:
+    """Item failures grouped by reason: message and item key of each listed one."""
+    groups = failures_by_reason(doc)
+    if not groups:
+        st.success("No item failed in this run.")
+        return
+    st.subheader(f"Failures by reason ({sum(n for _, n, _ in groups)})")
+    if doc.get("failuresTruncated"):
+        st.caption("The log lists the first failures only; the counts per reason are exact.")
+    for reason, count, items in groups:
+        with st.expander(f"{reason} × {count}", expanded=len(groups) == 1):
+            frame = pd.DataFrame(
+                [{"message": redact_text(str(f.get("message") or "")), "itemKey": redact_text(str(f.get("itemKey") or ""))}
+                 for f in items],
+                columns=["message", "itemKey"],
+            )  # fmt: skip
+            st.dataframe(frame, hide_index=True)

@@ -1,0 +1,129 @@
+"""Import History page (the landing page) through Streamlit's AppTest, on the real database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from jobfeed.importlog import LogStatus
+from jobfeed.settings import reset_settings
+from jobfeed.store import Store
+from jobfeed.ui_settings import reset_ui_settings
+from tests.dashboard.conftest import no_exception
+from tests.dashboard.seed import FEEDS, SECRET, T0, add_log, seed_history, texts
+
+pytestmark = pytest.mark.usefixtures("db_name")
+
+
+def table(at):
+    """The history table of the page as a DataFrame."""
+    assert len(at.dataframe) == 1, texts(at)
+    return at.dataframe[0].value
+
+
+def test_empty_database_says_so(open_page) -> None:
+    at = open_page()
+    no_exception(at)
+    assert [t.value for t in at.title] == ["Import history"]
+    assert "No imports yet" in at.info[0].value
+    assert not at.dataframe and not at.error
+
+
+def test_rows_newest_first_with_counts_and_page_count(open_page, store: Store) -> None:
+    seed_history(store, 45)
+    at = open_page()
+    no_exception(at)
+    rows = table(at)
+    assert len(rows) == 20
+    assert list(rows["started"]) == sorted(rows["started"], reverse=True)
+    assert rows["started"].iloc[0] == T0.strftime("%Y-%m-%d %H:%M:%S")  # UTC: no browser zone in AppTest
+    first = rows.iloc[0]
+    assert (first["feed"], first["total"], first["new"], first["updated"], first["unchanged"], first["failed"]) == (
+        "jobicy-all", 9, 3, 1, 5, 0)
+    assert first["status"] == "success" and first["duration"] == "2.5 s"
+    assert first["detail"].startswith("run?log=")
+    assert "Page 1 of 3 · 45 rows" in texts(at)
+    assert SECRET not in texts(at)  # the feed URL's token is masked
+    assert "token=***" in rows["fileName"].iloc[0]
+
+    at.number_input(key=next(k for k in _keys(at) if k.startswith("history-page-"))).set_value(3).run()
+    no_exception(at)
+    last = table(at)
+    assert len(last) == 5 and "Page 3 of 3" in texts(at)
+    assert last["started"].iloc[-1] == (T0 - timedelta(hours=44)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _keys(at) -> list[str]:
+    return [w.key for w in at.number_input]
+
+
+def test_filters_change_the_rows(open_page, store: Store) -> None:
+    seed_history(store, 45)
+    at = open_page()
+    wwr = "https://weworkremotely.com/remote-jobs.rss"
+    at.selectbox[0].set_value(wwr).run()  # feed
+    rows = table(at)
+    assert set(rows["feed"]) == {"wwr"} and len(rows) == 15
+    assert "Page 1 of 1 · 15 rows" in texts(at)
+
+    at.selectbox[1].set_value("failed").run()  # status, on top of the feed
+    rows = table(at)
+    assert set(rows["status"]) == {"failed"} and set(rows["feed"]) == {"wwr"}
+    assert len(rows) == sum(1 for i in range(45) if i % 3 == 1 and i % 5 == 4)
+
+    at.selectbox[0].set_value(None).run()
+    at.selectbox[1].set_value("partial").run()
+    assert set(table(at)["status"]) == {"partial"}
+
+    at.selectbox[1].set_value(None).run()
+    day = (T0 - timedelta(days=1)).date()  # T0 is 12:00 UTC: the previous day holds hours 12..35 back
+    at.date_input[0].set_value((day, day)).run()
+    rows = table(at)
+    assert "Page 1 of 2 · 24 rows" in texts(at)
+    assert len(rows) == 20 and all(s.startswith(day.isoformat()) for s in rows["started"])
+
+    at.date_input[0].set_value((date(2020, 1, 1), date(2020, 1, 2))).run()
+    no_exception(at)
+    assert "No import matches these filters." in texts(at)
+
+
+def test_times_follow_the_browser_zone_or_the_setting(open_page, store: Store, monkeypatch) -> None:
+    add_log(store, url=list(FEEDS)[0], started=T0)
+    at = open_page(context={"timezone": "Asia/Tokyo"})
+    assert table(at)["started"].iloc[0] == "2026-03-10 21:00:00"  # 12:00 UTC = 21:00 JST
+    assert "Times are shown in **Asia/Tokyo** (default: your browser's zone)." in [c.value for c in at.sidebar.caption]
+
+    monkeypatch.setenv("DASHBOARD_TZ", "America/New_York")
+    reset_ui_settings()
+    at = open_page(context={"timezone": "Asia/Tokyo"})
+    assert table(at)["started"].iloc[0] == "2026-03-10 08:00:00"  # EDT since 8 March
+    at.sidebar.selectbox(key="tz").set_value("UTC").run()
+    assert table(at)["started"].iloc[0] == "2026-03-10 12:00:00"
+
+
+def test_running_import_refreshes_the_page(open_page, store: Store) -> None:
+    add_log(store, url=list(FEEDS)[0], started=T0, status=LogStatus.RUNNING)
+    at = open_page()
+    rows = table(at)
+    assert rows["status"].iloc[0] == "running" and rows["duration"].iloc[0] == ""
+    assert "this table refreshes every 5 s" in texts(at)
+
+
+def test_finished_imports_do_not_refresh(open_page, store: Store) -> None:
+    add_log(store, url=list(FEEDS)[0], started=T0)
+    at = open_page()
+    assert len(table(at)) == 1 and "refreshes every" not in texts(at)
+
+
+def test_database_down_shows_an_error_not_a_traceback(open_page, monkeypatch) -> None:
+    from jobfeed.stack_procs import free_port
+
+    monkeypatch.setenv("MONGODB_URI", f"mongodb://admin:hunter2@127.0.0.1:{free_port()}/?directConnection=true")
+    reset_settings()
+    at = open_page()
+    no_exception(at)
+    assert at.error and "The database is unreachable" in at.error[0].value
+    assert "jobfeed stack up" in at.info[0].value
+    assert "hunter2" not in texts(at) and "admin:***@" in at.error[0].value
+    assert not at.dataframe
