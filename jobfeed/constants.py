@@ -40,6 +40,7 @@ RETRY_BACKOFF_S = 1.0  # default RETRY_BACKOFF_S: first retry after 1 s, doublin
 RETRY_JITTER = 0.2  # +-20 % so concurrent runs do not retry in lockstep
 DUPLICATE_KEY_RETRIES = 3  # two feeds of one board inserting the same job: re-read and re-apply, bounded
 LOCK_TTL_S = 30 * 60  # a feed's import lock: far longer than one feed takes, short enough after a crash
+STALE_RUNNING_TTL_FACTOR = 2  # a log `running` for 2x the lock hold is a crashed run whatever Prefect says
 MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000  # fail fast with db_error instead of pymongo's 30 s default
 
 # --- Local stack -----------------------------------------------------------------------------

@@ -236,6 +236,8 @@ def down(settings: Settings) -> list[ServiceStatus]:
                 svc.pid_path.unlink(missing_ok=True)
                 detail = f"removed stale pid file (pid {record.pid} is gone or another program; left alone)"
                 results.append(svc.status("not running", None, detail))
+            elif not svc.listens:
+                continue  # no worker was started: nothing to report
             elif svc.port is None:
                 results.append(svc.status("external", detail=f"{svc.setting} points elsewhere; not managed by jobfeed"))
             else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from jobfeed import constants as C
 from jobfeed.locks import get_locks
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
 from jobfeed.models import FeedSpec
@@ -27,11 +28,16 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
     locks = get_locks(settings.redis_url, settings.lock_ttl_s)
     run_id = flow_run.get_id()
     now = datetime.now(UTC)
+    stale_after = timedelta(seconds=settings.lock_ttl_s * C.STALE_RUNNING_TTL_FACTOR)
     for log in store.logs.running(exclude_flow_run_id=run_id):
-        if not flow_run_is_alive(log.get("flowRunId")):
+        # Prefect says the run is over (or never knew it), or it has been "running" so long that its
+        # lock expired long ago: a worker killed with -9 leaves its flow run Running in Prefect forever.
+        if now - log["startedAt"] > stale_after or not flow_run_is_alive(log.get("flowRunId")):
             crashed = FeedFailure(FailureReason.RUN_CRASHED, "the run that opened this log ended without finishing it")
             fields = summary_fields(status=LogStatus.FAILED, counts=UpsertCounts(), error=crashed)
             store.logs.finish(str(log["_id"]), finished_at=now, fields=fields)
+            if log.get("flowRunId"):  # its holder is dead: free the feed now, not when the lock expires
+                locks.release(log["fileName"], log["flowRunId"])
     runs = []
     for feed in feeds:
         log_id = store.logs.open(feed_url=feed.url, feed_name=feed.name, flow_run_id=run_id, started_at=now)

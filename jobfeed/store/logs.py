@@ -83,4 +83,4 @@ class ImportLogRepo:
         query: dict[str, Any] = {"status": LogStatus.RUNNING.value}
         if exclude_flow_run_id:
             query["flowRunId"] = {"$ne": exclude_flow_run_id}
-        return list(self.coll.find(query, {"flowRunId": 1, "startedAt": 1, "fileName": 1}))
+        return list(self.coll.find(query, {"flowRunId": 1, "startedAt": 1, "fileName": 1}).limit(1000))
