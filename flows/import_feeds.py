@@ -35,10 +35,13 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
     """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary."""
     settings = get_settings()
     # retry delays from settings at run time (RETRY_BACKOFF_S), not from when the module was imported
-    fetch = fetch_and_normalize.with_options(**retry_options(C.FETCH_RETRIES, settings.retry_backoff_s))
-    upsert = upsert_batch.with_options(**retry_options(C.UPSERT_RETRIES, settings.retry_backoff_s))
+    backoff = settings.retry_backoff_s
+    start = start_run.with_options(**retry_options(C.START_RETRIES, backoff))
+    fetch = fetch_and_normalize.with_options(**retry_options(C.FETCH_RETRIES, backoff))
+    upsert = upsert_batch.with_options(**retry_options(C.UPSERT_RETRIES, backoff))
+    record = record_import_log.with_options(**retry_options(C.UPSERT_RETRIES, backoff))
     feeds = resolve_feed_list(feeds_file, feed_urls)
-    runs = start_run(feeds)
+    runs = start(feeds)
     fetches = {fetch.submit(run): run for run in runs}
     in_flight = []
     for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
@@ -51,7 +54,7 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
         ]
         in_flight.append((run, payload, batches))
     records = [
-        record_import_log.submit(run, payload, [batch_outcome(i, batch, f) for i, batch, f in batches])
+        record.submit(run, payload, [batch_outcome(i, batch, f) for i, batch, f in batches])
         for run, payload, batches in in_flight
     ]
     rows = [record.result() for record in records]

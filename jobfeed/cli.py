@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -96,9 +98,16 @@ def import_cmd(
     except ConfigError as exc:
         err.print(f"[red]config error:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    result = run_import(settings, feeds_file=str(feeds_file) if feeds_file else None,
-                        feed_urls=list(feed) if feed else None, feed_count=len(feeds),
-                        quiet=as_json, console=err)
+    from pymongo.errors import PyMongoError
+
+    try:
+        with _private_feeds_file(feeds if feed else None) as private_file:
+            # --feed URLs travel as a private file's path: flow-run parameters are stored by Prefect,
+            # and a URL may carry a token
+            result = run_import(settings, feeds_file=str(private_file or feeds_file or "") or None,
+                                feed_urls=None, feed_count=len(feeds), quiet=as_json, console=err)
+    except PyMongoError as exc:
+        _database_unreachable(exc)
     if as_json:
         sys.stdout.write(json.dumps([json_safe(doc) for doc in result.logs], indent=2) + "\n")
     else:
@@ -106,6 +115,38 @@ def import_cmd(
         for line in result.notes:
             console.print(line)
     raise typer.Exit(result.exit_code)
+
+
+def _database_unreachable(exc: Exception) -> NoReturn:
+    """One line saying why the database cannot be used (secrets redacted), a hint, and exit 1."""
+    from pymongo.errors import OperationFailure
+
+    from jobfeed.redact import redact_text
+
+    if isinstance(exc, OperationFailure):  # its str() drags the whole server reply along
+        reason = f"{(exc.details or {}).get('errmsg') or exc} (code {exc.code})"
+    else:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    err.print(f"[red]database unreachable:[/red] {redact_text(reason)[:200]}", soft_wrap=True)
+    err.print("Is the local stack up? Try: jobfeed stack up", soft_wrap=True)
+    raise typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def _private_feeds_file(feeds: list[Any] | None) -> Iterator[Path | None]:
+    """A 0600 temporary feeds file holding `feeds` (None: nothing to write), removed afterwards."""
+    if not feeds:
+        yield None
+        return
+    import tempfile
+
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="jobfeed-feeds-") as tmp:
+        path = Path(tmp) / "feeds.yaml"
+        path.touch(mode=0o600)
+        path.write_text(yaml.safe_dump({"feeds": [{"url": f.url, "name": f.name} for f in feeds]}), encoding="utf-8")
+        yield path
 
 
 @app.command("logs")
@@ -123,11 +164,7 @@ def logs_cmd(
     try:
         logs = get_store(settings).logs.latest(limit=limit, feed=feed)
     except PyMongoError as exc:
-        from jobfeed.redact import redact_text
-
-        err.print(f"[red]database unreachable:[/red] {redact_text(str(exc))[:300]}")
-        err.print("Is the local stack up? Try: jobfeed stack up")
-        raise typer.Exit(EXIT_FAILED) from None
+        _database_unreachable(exc)
     if as_json:
         sys.stdout.write(json.dumps([json_safe(doc) for doc in logs], indent=2) + "\n")
     else:

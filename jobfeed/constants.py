@@ -35,6 +35,7 @@ BATCH_SIZE = 500  # notes/stack.md: 500-1,000 records per Prefect task keeps orc
 MAX_CONCURRENCY = 4  # feeds fetched at once: polite to one board, enough to hide network latency
 MAX_FAILURES_PER_LOG = 100  # an ImportLog lists the first 100 failures; the count stays exact
 UPSERT_RETRIES = 3  # 1, 2, 4 s of backoff (~7 s) covers a database failover or a quick restart
+START_RETRIES = 2  # opening a run is a handful of small writes: a brief database blip at most
 FETCH_RETRIES = 2  # transient network faults usually clear in seconds; more would delay the whole run
 RETRY_BACKOFF_S = 1.0  # default RETRY_BACKOFF_S: first retry after 1 s, doubling (notes/stack.md)
 RETRY_JITTER = 0.2  # +-20 % so concurrent runs do not retry in lockstep

@@ -30,6 +30,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",  # no "Deploy" button or developer menu in an admin tool
     ]  # fmt: skip
 
 

@@ -63,6 +63,6 @@ def _spec(entry: dict, where: str) -> FeedSpec:
 def _reject_duplicates(specs: list[FeedSpec], where: str) -> None:
     seen: set[str] = set()
     for spec in specs:
-        if spec.url in seen:
-            raise ConfigError(f"{where}: feed {spec.url} is listed twice")
-        seen.add(spec.url)
+        if spec.public_url in seen:  # stored by public URL: two feeds must not share one
+            raise ConfigError(f"{where}: feed {spec.public_url} is listed twice")
+        seen.add(spec.public_url)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from jobfeed.reasons import FailureReason
+from jobfeed.redact import redact_url
 
 
 class FeedSpec(BaseModel):
@@ -31,9 +32,15 @@ class FeedSpec(BaseModel):
             raise ValueError(f"feed URL must be http(s) with a host, got {value!r}")
         return value
 
+    @property
+    def public_url(self) -> str:
+        """The URL as stored and shown everywhere (logs, jobs, feed state, Prefect): secrets masked.
+        Only the fetch uses `url` itself."""
+        return redact_url(self.url)
+
     def model_post_init(self, _context: Any) -> None:
         if not self.name:
-            parts = urlsplit(self.url)
+            parts = urlsplit(self.public_url)
             default = parts.hostname or self.url
             if parts.path.strip("/"):  # host+query alone would give every feed of one local server one name
                 default += "/" + parts.path.strip("/")

@@ -28,13 +28,12 @@ def check_url_allowed(url: str, allow_hosts: Sequence[str]) -> None:
     is either public or inside an allowed IP/CIDR entry (`127.0.0.1`, `10.0.0.0/8`, `::1`).
     Resolution failure raises FeedError(DNS_ERROR).
 
-    Known gap (DNS rebinding): this is check-then-connect. We resolve the name here, and the HTTP
-    client resolves it again when it connects. A hostile DNS server with a zero TTL can answer a
-    public address to us and 127.0.0.1 to the client a millisecond later. Closing that needs the
-    connection pinned to the checked address (a custom transport), which httpx has no public hook
-    for. What we do have: IP-literal URLs and every redirect hop are checked, and names that
-    resolve to an internal address even once are refused. Resolution itself is the system
-    resolver's and cannot be interrupted, so a very slow DNS server can outlast the fetch deadline.
+    This is the early check, on every hop before a request is sent. It is not the only one: the HTTP
+    client's connections go through `allowed_addresses` again at connect time and connect to an
+    address that check approved (fetch.GuardedBackend), so a DNS answer that changes between the two
+    lookups (DNS rebinding) cannot steer a connection to an internal address. Resolution itself is
+    the system resolver's and cannot be interrupted, so a very slow DNS server can outlast the fetch
+    deadline.
     """
     try:
         parts = urlsplit(url)
@@ -49,15 +48,26 @@ def check_url_allowed(url: str, allow_hosts: Sequence[str]) -> None:
         )
     if not host:
         raise FeedError(FailureReason.FORBIDDEN_ADDRESS, f"URL has no host: {redact_url(url)}")
-    host = host.rstrip(".").lower()  # "localhost." is localhost
+    allowed_addresses(host, port or (443 if scheme == "https" else 80), allow_hosts)
+
+
+def allowed_addresses(host: str, port: int, allow_hosts: Sequence[str]) -> list[IPAddress] | None:
+    """The addresses of `host` that may be connected to (all of them: one forbidden address refuses
+    the host), or None when the host is allow-listed by name and may be connected to by name.
+
+    Raises FeedError(FORBIDDEN_ADDRESS) or FeedError(DNS_ERROR).
+    """
+    host = host.strip("[]").rstrip(".").lower()  # "localhost." is localhost
     names, networks = _parse_allow_list(allow_hosts)
     if host in names:
-        return
-    for address in _resolve(host, port or (443 if scheme == "https" else 80)):
+        return None
+    addresses = _resolve(host, port)
+    for address in addresses:
         problem = forbidden_reason(address)
         if problem and not any(address in net for net in networks if net.version == address.version):
             shown = host if str(address) == host else f"{host} ({address})"
             raise FeedError(FailureReason.FORBIDDEN_ADDRESS, f"{shown} is a {problem} address")
+    return addresses
 
 
 def forbidden_reason(address: IPAddress) -> str | None:

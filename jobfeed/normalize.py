@@ -22,6 +22,7 @@ from jobfeed.constants import EXCERPT_CHARS, MAX_IDENTITY_CHARS, MAX_TEXT_FIELD_
 from jobfeed.dates import parse_date
 from jobfeed.models import FeedFormat, ItemFailure, Job, NormalizedFeed, ParsedFeed
 from jobfeed.parse.values import text_of, texts_of
+from jobfeed.parse.xmlsafe import strip_control_chars
 from jobfeed.reasons import FailureReason
 from jobfeed.text import html_to_text
 
@@ -153,7 +154,9 @@ def normalize_items(
 
 def _to_job(raw: RawJob, source: str, now: datetime) -> Job:
     """Clean, check and hash one item's fields (raises _InvalidItemError for an unusable item)."""
-    identity = (raw.identity or "").strip()
+    # C0 control characters: XML bodies lose them before parsing (parse/xmlsafe.py); JSON strings
+    # (and entities such as &#11;) can still carry them, and a NUL in a title helps nobody
+    identity = strip_control_chars(raw.identity or "").strip()
     title = _clean_line(raw.title)
     if not identity:
         raise _InvalidItemError("item has no guid, link or id")
@@ -164,7 +167,7 @@ def _to_job(raw: RawJob, source: str, now: datetime) -> Job:
     description_html = _first(raw.description_html)  # kept as published, only capped
     description_text = None
     if description_html is not None:
-        description_html = description_html[:MAX_TEXT_FIELD_CHARS]
+        description_html = strip_control_chars(description_html[:MAX_TEXT_FIELD_CHARS])
         description_text = html_to_text(description_html)[:MAX_TEXT_FIELD_CHARS]
     fields: dict[str, Any] = {
         "title": title,
@@ -191,7 +194,7 @@ def _clean_line(value: str | None) -> str | None:
         return None
     if "&" in value:  # feeds often escape twice (&amp;amp;, &#038; inside CDATA)
         value = html.unescape(value)
-    value = " ".join(value.split())
+    value = " ".join(strip_control_chars(value).split())
     return value[:MAX_TEXT_FIELD_CHARS] or None
 
 
@@ -199,7 +202,7 @@ def _clean_url(value: str | None) -> str | None:
     """A URL field: stripped, capped like an identity; blank -> None."""
     if not value:
         return None
-    value = value.strip()
+    value = strip_control_chars(value).strip()
     return value[:MAX_IDENTITY_CHARS] or None
 
 

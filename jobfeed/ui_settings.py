@@ -18,7 +18,8 @@ LOOPBACK = "127.0.0.1"  # nothing is exposed beyond this machine unless an opera
 class UiSettings(BaseSettings):
     """DASHBOARD_* and API_* settings (`.env.example` lists them)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: `DASHBOARD_TZ=` or `API_PORT=` copied from an example file mean "default"
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     dashboard_host: str = Field(default=LOOPBACK, description="address `jobfeed dashboard` binds to")
     dashboard_port: int = Field(default=8501, ge=1, le=65535)
@@ -32,19 +33,20 @@ class UiSettings(BaseSettings):
     @field_validator("dashboard_tz")
     @classmethod
     def _check_tz(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from exc
-        return value
+        if value and not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)")
+        return value or None
 
-    @field_validator("dashboard_password", "api_token")
-    @classmethod
-    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        # `API_TOKEN=` in a copied .env.example must mean "no token", not "the empty token"
-        return value if value is not None and value.get_secret_value() else None
+
+def is_zone(name: str | None) -> bool:
+    """True for an IANA time-zone name this machine knows (Europe/Berlin, UTC, ...)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -44,16 +44,16 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             key=run.batch_token(batch.index),
             reason=batch.error.reason.value,
             message=batch.error.message,
-            feed=run.feed.url,
+            feed=run.feed.public_url,
             payload=batch_payload(batch.jobs),
             attempts=batch.attempts,
             now=now,
         )
     for failure in payload.item_failures:
         if failure.raw is not None:  # invalid items are parked too: a fixed parser can re-drive them
-            key, letter = item_letter(run.feed.url, payload.format, failure)
+            key, letter = item_letter(run.feed.public_url, payload.format, failure)
             store.dead_letters.add(key=key, reason=failure.reason.value, message=failure.message,
-                                   feed=run.feed.url, payload=letter, attempts=1, now=now)
+                                   feed=run.feed.public_url, payload=letter, attempts=1, now=now)
     error = run.skip or payload.error
     status = decide_status(error=error, not_modified=payload.not_modified, skipped=run.skip is not None, counts=counts)
     fields = summary_fields(status=status, counts=counts, error=error)
@@ -67,9 +67,9 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
     doc = store.logs.finish(run.log_id, finished_at=now, fields=fields) or store.logs.get(run.log_id) or {}
     all_batches_stored = all(batch.counts is not None for batch in batches)
     if run.skip is None:
-        previous_state = store.feeds.get(run.feed.url)  # notify compares the state before and after
+        previous_state = store.feeds.get(run.feed.public_url)  # notify compares the state before and after
         store.feeds.record_run(
-            run.feed.url,
+            run.feed.public_url,
             name=run.feed.name,
             status=status.value,
             now=now,
@@ -78,11 +78,11 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             conditional=payload.conditional if all_batches_stored and status is not LogStatus.FAILED else None,
             error_reason=error.reason.value if error else None,
         )
-        notify_after_run(store, run.feed.url, run.feed.name, previous_state)  # never raises; may auto-disable
+        notify_after_run(store, run.feed.public_url, run.feed.name, previous_state)  # never raises; may auto-disable
     if run.lock_token:
         settings = get_settings()
-        get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.url, run.lock_token)
-    return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.url,
+        get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.public_url, run.lock_token)
+    return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.public_url,
             "reason": (doc.get("error") or {}).get("reason")}
 
 

@@ -20,7 +20,7 @@ from tasks.policy import retry_options
 from tasks.prefect_api import flow_run_is_alive
 
 
-@task(name="start-run", cache_policy=NO_CACHE, **retry_options(2))
+@task(name="start-run", cache_policy=NO_CACHE, **retry_options(C.START_RETRIES))
 def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
     """Mark logs of crashed runs failed, then open a `running` ImportLog and take a lock per feed."""
     settings = get_settings()
@@ -40,18 +40,18 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
                 locks.release(log["fileName"], log["flowRunId"])
     runs = []
     for feed in feeds:
-        log_id = store.logs.open(feed_url=feed.url, feed_name=feed.name, flow_run_id=run_id, started_at=now)
+        log_id = store.logs.open(feed_url=feed.public_url, feed_name=feed.name, flow_run_id=run_id, started_at=now)
         skip, token, note = None, None, None
-        if store.feeds.is_disabled(feed.url):
+        if store.feeds.is_disabled(feed.public_url):
             skip = FeedFailure(FailureReason.DISABLED, "feed is disabled in the feeds collection")
         else:
-            lock = locks.acquire(feed.url, run_id or log_id)
+            lock = locks.acquire(feed.public_url, run_id or log_id)
             if lock.acquired:
                 token, note = run_id or log_id, lock.unavailable
             else:
                 skip = FeedFailure(FailureReason.LOCKED, f"flow run {lock.holder} is importing this feed now")
         runs.append(
-            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.url), skip=skip,
+            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.public_url), skip=skip,
                     lock_token=token, lock_note=note)
         )
     return runs

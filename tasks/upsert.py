@@ -23,4 +23,4 @@ from tasks.policy import retry_options
 )
 def upsert_batch(run: FeedRun, jobs: list[Job], index: int, now: datetime) -> UpsertCounts:
     """Write one batch; idempotent, so a retry after a dropped connection counts exactly."""
-    return get_store().jobs.upsert_batch(jobs, feed_url=run.feed.url, token=run.batch_token(index), now=now)
+    return get_store().jobs.upsert_batch(jobs, feed_url=run.feed.public_url, token=run.batch_token(index), now=now)

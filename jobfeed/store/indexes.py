@@ -17,6 +17,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("startedAt", DESCENDING)], name="startedAt"),  # history, newest first
         IndexModel([("fileName", ASCENDING), ("startedAt", DESCENDING)], name="fileName_startedAt"),
         IndexModel([("status", ASCENDING), ("startedAt", DESCENDING)], name="status_startedAt"),
+        IndexModel([("fileName", ASCENDING), ("status", ASCENDING), ("startedAt", DESCENDING)], name="fileName_status_startedAt"),  # dashboard history: one feed + one status
         IndexModel([("flowRunId", ASCENDING)], name="flowRunId"),  # run detail, crash recovery
         # metrics: each scrape sums only the logs finished since the cached totals (jobfeed/metrics.py)
         IndexModel([("finishedAt", DESCENDING)], name="finishedAt"),

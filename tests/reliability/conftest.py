@@ -8,6 +8,7 @@ their own with `own_mongo`.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +46,25 @@ def fresh_process_state() -> Iterator[None]:
     _forget_process_state()
     yield
     _forget_process_state()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_flow_heartbeats(prefect_harness: None) -> Iterator[None]:
+    """Flow-run heartbeats off for this suite's in-process runs: each run otherwise spends ~1 s at exit
+    joining its heartbeat thread (notes/stack.md), and nothing here watches heartbeats. Production
+    keeps them on. Inside the harness's settings (it is set up first), so the nesting unwinds cleanly.
+    Threads a test starts must run in a copy of this context (`in_thread`)."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+def in_thread(target: Callable[[], None]) -> threading.Thread:
+    """Start target in a daemon thread that sees this thread's Prefect settings (a context copy)."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), daemon=True)
+    thread.start()
+    return thread
 
 
 @pytest.fixture
@@ -158,10 +178,10 @@ def own_pipeline(own_mongo: Any) -> Pipeline:
 
 @pytest.fixture
 def fast_db_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Server selection gives up after 1 s instead of 5 s, so a dead database fails a test in seconds."""
+    """Server selection gives up after 0.5 s instead of 5 s, so a dead database fails a test in seconds."""
     from jobfeed import constants as C
 
-    monkeypatch.setattr(C, "MONGO_SERVER_SELECTION_TIMEOUT_MS", 1000)
+    monkeypatch.setattr(C, "MONGO_SERVER_SELECTION_TIMEOUT_MS", 500)
     _forget_process_state()
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import FlowResult, GatedFeedServer, Pipeline, check_log, many_items_feed, wait_until
+from tests.reliability.conftest import (
+    FlowResult,
+    GatedFeedServer,
+    Pipeline,
+    check_log,
+    in_thread,
+    many_items_feed,
+    wait_until,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -36,9 +44,7 @@ def run_in_thread(pipeline: Pipeline, urls: list[str], results: list[FlowResult 
         except BaseException as exc:  # reported by the test, never lost in the thread
             results.append(exc)
 
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread
+    return in_thread(target)
 
 
 def test_two_runs_at_once_import_each_feed_exactly_once(
