@@ -48,12 +48,14 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             payload=batch_payload(batch.jobs),
             attempts=batch.attempts,
             now=now,
+            attempt_id=run.log_id,
         )
     for failure in payload.item_failures:
         if failure.raw is not None:  # invalid items are parked too: a fixed parser can re-drive them
             key, letter = item_letter(run.feed.public_url, payload.format, failure)
             store.dead_letters.add(key=key, reason=failure.reason.value, message=failure.message,
-                                   feed=run.feed.public_url, payload=letter, attempts=1, now=now)
+                                   feed=run.feed.public_url, payload=letter, attempts=1, now=now,
+                                   attempt_id=run.log_id)
     error = run.skip or payload.error
     status = decide_status(error=error, not_modified=payload.not_modified, skipped=run.skip is not None, counts=counts)
     fields = summary_fields(status=status, counts=counts, error=error)
@@ -77,6 +79,7 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             # next run of the same body into `not_modified`
             conditional=payload.conditional if all_batches_stored and status is not LogStatus.FAILED else None,
             error_reason=error.reason.value if error else None,
+            log_id=run.log_id,
         )
         notify_after_run(store, run.feed.public_url, run.feed.name, previous_state)  # never raises; may auto-disable
     if run.lock_token:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 
 class DeadLetterRepo:
@@ -15,19 +16,28 @@ class DeadLetterRepo:
         self.coll = collection
 
     def add(
-        self, *, key: str, reason: str, message: str, feed: str, payload: Any, attempts: int, now: datetime
+        self, *, key: str, reason: str, message: str, feed: str, payload: Any, attempts: int, now: datetime,
+        attempt_id: str | None = None,
     ) -> None:
         """Park one failed item or batch under a stable `key`: a retried recording, or the same broken
-        item in the next hourly run, parks it once (attempts add up; a re-driven one is pending again)."""
-        self.coll.update_one(
-            {"key": key},
-            {
-                "$setOnInsert": {"firstFailedAt": now, "payload": payload, "feed": feed},
-                "$set": {"reason": reason, "message": message, "lastFailedAt": now, "redrivenAt": None},
-                "$inc": {"attempts": attempts},
-            },
-            upsert=True,
-        )
+        item in the next hourly run, parks it once (attempts add up; a re-driven one is pending again).
+        `attempt_id` (the ImportLog id) makes a retried recording of the same run add nothing."""
+        query: dict[str, Any] = {"key": key}
+        if attempt_id is not None:
+            query["lastAttemptId"] = {"$ne": attempt_id}
+        try:
+            self.coll.update_one(
+                query,
+                {
+                    "$setOnInsert": {"firstFailedAt": now, "payload": payload, "feed": feed},
+                    "$set": {"reason": reason, "message": message, "lastFailedAt": now, "redrivenAt": None,
+                             "lastAttemptId": attempt_id},
+                    "$inc": {"attempts": attempts},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            pass  # this attempt is parked already (unique key): a retried recording
 
     def mark_redriven(self, key: str, *, now: datetime, result: dict[str, Any]) -> None:
         """Record that a re-drive resolved this letter (kept for the audit trail, no longer pending)."""

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from jobfeed.importlog import LogStatus
 from jobfeed.models import ConditionalState
@@ -46,10 +47,13 @@ class FeedStateRepo:
         now: datetime,
         conditional: ConditionalState | None,
         error_reason: str | None,
+        log_id: str | None = None,
     ) -> None:
         """Update health after a run. `conditional` is saved only when the body was fully stored,
-        so a run whose writes failed is never short-circuited as `not_modified` next time."""
-        set_fields: dict[str, Any] = {"name": name, "lastStatus": status, "lastRunAt": now, "lastErrorReason": error_reason}
+        so a run whose writes failed is never short-circuited as `not_modified` next time.
+        With `log_id`, recording the same run twice (a retried task) counts it once."""
+        set_fields: dict[str, Any] = {"name": name, "lastStatus": status, "lastRunAt": now,
+                                      "lastErrorReason": error_reason, "lastLogId": log_id}
         update: dict[str, Any] = {"$set": set_fields, "$setOnInsert": {"disabled": False}}
         if status in _HEALTHY:
             set_fields.update(consecutiveFailures=0, lastSuccessAt=now)
@@ -57,4 +61,10 @@ class FeedStateRepo:
             update["$inc"] = {"consecutiveFailures": 1}
         if conditional is not None:
             set_fields.update(etag=conditional.etag, lastModified=conditional.last_modified, bodyHash=conditional.body_hash)
-        self.coll.update_one({"url": url}, update, upsert=True)
+        query: dict[str, Any] = {"url": url}
+        if log_id is not None:
+            query["lastLogId"] = {"$ne": log_id}
+        try:
+            self.coll.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            pass  # the upsert found this run already recorded (unique url): nothing more to count

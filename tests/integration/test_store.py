@@ -137,3 +137,13 @@ def test_conditional_state_saved_only_when_given(store: Store) -> None:
                            conditional=ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1"), error_reason=None)
     store.feeds.record_run("u", name="n", status=LogStatus.FAILED.value, now=NOW, conditional=None, error_reason="db_error")
     assert store.feeds.conditional_state("u") == ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1")
+
+
+def test_recording_the_same_run_twice_counts_once(store: Store) -> None:
+    for log_id in ("log-1", "log-1", "log-2", "log-2"):  # each run's record task retried once
+        store.feeds.record_run("u", name="n", status="failed", now=NOW, conditional=None,
+                               error_reason="http_5xx", log_id=log_id)
+        store.dead_letters.add(key="item:x", reason="item_invalid", message="m", feed="u", payload={},
+                               attempts=1, now=NOW, attempt_id=log_id)
+    assert store.feeds.get("u")["consecutiveFailures"] == 2
+    assert store.dead_letters.pending()[0]["attempts"] == 2
