@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast stack-up stack-down logs clean
+.PHONY: setup run demo test test-fast stack-up stack-down logs clean dashboard api
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -15,11 +15,18 @@ demo: setup       ## import the bundled sample feeds from a local HTTP server (n
 	@$(JOBFEED) stack up
 	@$(JOBFEED) demo
 
-test: setup       ## the whole test suite on real local servers (what CI runs)
+test:             ## set up (incl. Debian's chromium) and run the whole suite on real local servers (CI)
+	@bash scripts/setup.sh --browser
 	@$(PYTEST) -q
 
 test-fast: setup  ## unit tests only
 	@$(PYTEST) -q tests/unit
+
+dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
+	@$(JOBFEED) dashboard
+
+api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
+	@$(JOBFEED) api
 
 stack-up: setup
 	@$(JOBFEED) stack up

@@ -6,11 +6,9 @@ show the result and clear the query cache.
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from jobfeed.redact import redact_text
 from jobfeed.settings import Settings, get_settings
@@ -25,54 +23,34 @@ def set_feed_disabled(store: Store, url: str, disabled: bool) -> None:
     store.feeds.set_disabled(url, disabled, now=datetime.now(UTC))
 
 
+REDRIVE_LIMIT = 200  # letters per click, oldest first: keeps one page request to seconds, not minutes
+
+
 @dataclass(frozen=True)
 class RedriveResult:
-    """What a re-drive request did, in words for the page."""
+    """What one re-drive click did, in words for the page."""
 
-    ran: bool  # True: `jobfeed.redrive` re-processed letters now; False: letters were only marked
-    count: int
+    attempted: int
+    resolved: int
     message: str
 
 
-def mark_for_redrive(store: Store, *, reason: str | None = None) -> int:
-    """Stamp `redriveRequestedAt` on pending dead letters (of one reason); returns how many.
+def redrive(store: Store, *, reason: str | None = None, limit: int = REDRIVE_LIMIT) -> RedriveResult:
+    """Re-process pending dead letters (oldest first) with `jobfeed.redrive.redrive_letter`.
 
-    The `jobfeed redrive` flow takes marked letters first. Nothing is re-processed by this call.
+    The same per-letter code as `jobfeed redrive`, called directly rather than through its Prefect flow:
+    the dashboard must not need a Prefect server (or start a temporary one) for this.
     """
-    query: dict[str, Any] = {"redrivenAt": None, **({"reason": reason} if reason else {})}
-    result = store.dead_letters.coll.update_many(query, {"$set": {"redriveRequestedAt": datetime.now(UTC)}})
-    return result.modified_count
+    from jobfeed.redrive import redrive_letter
 
-
-def redrive(store: Store, *, reason: str | None = None) -> RedriveResult:
-    """Re-drive through `jobfeed.redrive.redrive(reason=...)` when it exists, else mark the letters."""
-    try:
-        module = importlib.import_module("jobfeed.redrive")
-    except ModuleNotFoundError as exc:
-        if exc.name != "jobfeed.redrive":
-            raise  # the module exists but is broken: that is a bug to see, not "not available"
-        module = None
-    run = getattr(module, "redrive", None)
-    if callable(run):
-        outcome = run(reason=reason)
-        return RedriveResult(True, _as_count(outcome), f"Re-drive finished: {redact_text(str(outcome))[:300]}")
-    marked = mark_for_redrive(store, reason=reason)
-    return RedriveResult(
-        False,
-        marked,
-        f"Re-drive is not available yet in this version: marked {marked} letter(s) for re-drive "
-        "(`redriveRequestedAt`); `jobfeed redrive` will process them.",
-    )
-
-
-def _as_count(outcome: Any) -> int:
-    if isinstance(outcome, int):
-        return outcome
-    for name in ("count", "redriven", "total"):
-        value = outcome.get(name) if isinstance(outcome, dict) else getattr(outcome, name, None)
-        if isinstance(value, int):
-            return value
-    return 0
+    now = datetime.now(UTC)
+    outcomes = [redrive_letter(store, letter, now=now) for letter in store.dead_letters.pending(reason=reason, limit=limit)]
+    resolved = sum(outcome.resolved for outcome in outcomes)
+    failing = [outcome for outcome in outcomes if not outcome.resolved]
+    message = f"Re-drove {len(outcomes)} letter(s): {resolved} resolved, {len(failing)} still failing."
+    if failing:
+        message += f" First: {redact_text(failing[0].message)[:200]}"
+    return RedriveResult(len(outcomes), resolved, message)
 
 
 @dataclass(frozen=True)
@@ -87,13 +65,10 @@ class RunNowResult:
 
 
 def prefect_api_url(settings: Settings) -> str | None:
-    """The Prefect API to talk to: the process's PREFECT_API_URL, the setting, or a healthy local stack."""
-    from prefect.settings import get_current_settings
-
+    """The Prefect API to talk to, as the CLI picks it: PREFECT_API_URL, the setting, or a healthy local stack."""
     from jobfeed import stack
 
-    current = os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
-    return current or settings.prefect_api_url or stack.local_prefect_api_url(settings)
+    return os.environ.get("PREFECT_API_URL") or settings.prefect_api_url or stack.local_prefect_api_url(settings)
 
 
 def prefect_ui_url(settings: Settings, api_url: str | None = None) -> str:

@@ -184,6 +184,30 @@ def demo_cmd(
         import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json)
 
 
+@app.command("dashboard")
+def dashboard_cmd(
+    port: int | None = typer.Option(None, "--port", help="default DASHBOARD_PORT (8501)"),
+    host: str | None = typer.Option(None, "--host", help="default DASHBOARD_HOST (127.0.0.1)"),
+) -> None:
+    """Start the Streamlit admin dashboard (Import History, runs, feeds, jobs, dead letters, run now)."""
+    from jobfeed.dashboard_runner import run_dashboard
+
+    _settings()
+    raise typer.Exit(run_dashboard(port=port, host=host))
+
+
+@app.command("api")
+def api_cmd(
+    port: int | None = typer.Option(None, "--port", help="default API_PORT (8000)"),
+    host: str | None = typer.Option(None, "--host", help="default API_HOST (127.0.0.1)"),
+) -> None:
+    """Start the read API (/api/import-logs, /api/feeds, /api/jobs, /healthz, OpenAPI at /docs)."""
+    from jobfeed.api import serve
+
+    _settings()
+    raise typer.Exit(serve(host=host, port=port))
+
+
 @app.command("redrive")
 def redrive_cmd(
     reason: str | None = typer.Option(None, "--reason", help="only dead letters with this failure reason"),

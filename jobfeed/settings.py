@@ -11,6 +11,7 @@ from pydantic_settings import SettingsConfigDict
 
 from jobfeed import constants as C
 from jobfeed.ops_settings import OpsSettings
+from jobfeed.ui_settings import UiSettings
 
 LOCAL_MONGODB_URI = (
     f"mongodb://127.0.0.1:{C.LOCAL_MONGO_PORT}/?directConnection=true&retryWrites=false"
@@ -19,11 +20,12 @@ LOCAL_REDIS_URL = f"redis://127.0.0.1:{C.LOCAL_REDIS_PORT}/0"
 LOCAL_PREFECT_API_URL = f"http://127.0.0.1:{C.LOCAL_PREFECT_PORT}/api"
 
 
-class Settings(OpsSettings):
+class Settings(OpsSettings, UiSettings):
     """Everything jobfeed reads from its environment. `.env.example` lists every name.
 
-    The operations fields (notifications, metrics, logs) are declared in jobfeed/ops_settings.py and
-    inherited, so there is still one object: get_settings().
+    The operations fields (notifications, metrics, logs) and the dashboard/API fields are declared in
+    jobfeed/ops_settings.py and jobfeed/ui_settings.py and inherited, so there is one object:
+    get_settings().
     """
 
     # env_ignore_empty: `FETCH_ALLOW_HOSTS=` or `PREFECT_API_URL=` copied from .env.example mean "default"

@@ -1,12 +1,11 @@
 """Settings of the dashboard and the read API (access and display), apart from the pipeline's Settings.
 
-Kept in their own class so the lead can merge them into `jobfeed.settings.Settings` later without the
-pipeline reading secrets it never needs. Same rules: environment wins over `.env`, built lazily.
+A section of the one settings object: `jobfeed.settings.Settings` inherits these fields, and
+get_ui_settings() returns that same object. Kept as its own class so tests can build it alone.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -49,12 +48,15 @@ def is_zone(name: str | None) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
 def get_ui_settings() -> UiSettings:
-    """The process-wide UI settings, built on first use (tests set the environment first)."""
-    return UiSettings()
+    """The process-wide settings (the one object, see jobfeed.settings.get_settings)."""
+    from jobfeed.settings import get_settings  # late: settings.py imports this module
+
+    return get_settings()
 
 
 def reset_ui_settings() -> None:
-    """Forget the cached UI settings (tests, after changing the environment)."""
-    get_ui_settings.cache_clear()
+    """Forget the cached settings (tests, after changing the environment)."""
+    from jobfeed.settings import reset_settings
+
+    reset_settings()

@@ -19,5 +19,14 @@ if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
   touch .venv/.installed
 fi
-[ -f .env ] || true  # settings come from the environment or an optional .env (see .env.example)
+# --browser: Debian's Chromium for the dashboard's real-browser test (never a downloaded browser).
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium for the browser test"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "   (chromium could not be installed: the browser test will be skipped)" >&2
+  else
+    echo "   (no root/apt: install Debian's chromium yourself, or the browser test is skipped)" >&2
+  fi
+fi
 echo "==> jobfeed $(.venv/bin/python -c 'import jobfeed; print(jobfeed.__version__)') ready in .venv"

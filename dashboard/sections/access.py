@@ -32,6 +32,11 @@ def password_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def signed_in() -> bool:
+    """True when no password is configured or this session has given it."""
+    return bool(st.session_state.get(AUTH_KEY)) or configured_password() is None
+
+
 def require_password() -> None:
     """Show a sign-in form and stop the script unless no password is set or this session signed in."""
     expected = configured_password()

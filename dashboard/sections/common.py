@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import streamlit as st
 from pymongo.errors import PyMongoError
@@ -13,22 +14,33 @@ from pymongo.errors import PyMongoError
 from jobfeed.reads import PAGE_SIZE, page_count
 from jobfeed.redact import redact_text, redact_url
 from jobfeed.settings import get_settings
-from jobfeed.ui_settings import get_ui_settings
+from jobfeed.ui_settings import get_ui_settings, is_zone
 
 T = TypeVar("T")
+# Markdown (and Streamlit's :color[...] / :icon: / $LaTeX$ additions) that untrusted text must not trigger.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=])")
 TZ_KEY = "tz"  # session-state key of the sidebar's time-zone select
 UTC_NAME = "UTC"
 
 
-def load(fn: Callable[..., T], *args: Any, what: str) -> T:
-    """Run one query with a spinner; on a database error show the error state and stop the page."""
-    with st.spinner(f"Loading {what}…"):
+def _guarded(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], spinner: str) -> T:
+    with st.spinner(spinner):
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except PyMongoError as exc:
             database_error(exc)
             st.stop()
     raise AssertionError("unreachable")  # st.stop() raises; this keeps type checkers honest
+
+
+def load(fn: Callable[..., T], *args: Any, what: str) -> T:
+    """Run one query with a spinner; on a database error show the error state and stop the page."""
+    return _guarded(fn, args, {}, f"Loading {what}…")
+
+
+def act(fn: Callable[..., T], *args: Any, doing: str, **kwargs: Any) -> T:
+    """Run one write action with a spinner; a database error gets the same error state as a read."""
+    return _guarded(fn, args, kwargs, f"{doing}…")
 
 
 def database_error(exc: BaseException) -> None:
@@ -36,19 +48,9 @@ def database_error(exc: BaseException) -> None:
     settings = get_settings()
     st.error(
         f"**The database is unreachable.** `{redact_url(settings.mongodb_uri)}` (database "
-        f"`{settings.mongodb_db}`) did not answer: {redact_text(type(exc).__name__ + ': ' + str(exc))[:300]}"
+        f"`{settings.mongodb_db}`) did not answer: {md_escape(redact_text(f'{type(exc).__name__}: {exc}')[:300])}"
     )
     st.info("Start the local stack with `jobfeed stack up`, or point `MONGODB_URI` at your server, then reload.")
-
-
-def _zone_ok(name: str | None) -> bool:
-    if not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def default_timezone() -> tuple[str, str]:
@@ -57,7 +59,7 @@ def default_timezone() -> tuple[str, str]:
     if configured:
         return configured, "DASHBOARD_TZ"
     browser = st.context.timezone
-    if _zone_ok(browser):
+    if is_zone(browser):
         return str(browser), "your browser's zone"
     return UTC_NAME, "UTC: the browser did not say"
 
@@ -86,6 +88,11 @@ def fmt_time(value: datetime | None, tz: str) -> str:
 def fmt_duration(ms: int | None) -> str:
     """Milliseconds as seconds with one decimal ("" while running)."""
     return "" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def md_escape(text: str) -> str:
+    """Feed text (titles, companies, messages) made literal for st.markdown/caption/subheader/alerts."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))  # one line: no headings or lists either
 
 
 def feed_label(url: str | None, name: str | None = None) -> str:

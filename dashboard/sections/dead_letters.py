@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, queries
-from dashboard.sections.common import feed_label, fmt_time, load, pager, timezone
+from dashboard.sections.common import act, feed_label, fmt_time, load, pager, timezone
 from jobfeed.redact import redact_text
 
 RESULT_KEY = "redrive-result"
@@ -18,11 +18,11 @@ def letters_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
     """One row per pending letter: why, from which feed, how often tried, since when."""
     return pd.DataFrame.from_records(
         [{"reason": d.get("reason") or "", "feed": feed_label(d.get("feed")),
-          "kind": (d.get("payload") or {}).get("kind") or "", "message": redact_text(str(d.get("message") or "")),
-          "attempts": d.get("attempts", 0), "first failed": fmt_time(d.get("firstFailedAt"), tz),
-          "last failed": fmt_time(d.get("lastFailedAt"), tz),
-          "re-drive requested": fmt_time(d.get("redriveRequestedAt"), tz), "key": d.get("key") or ""} for d in rows],
-        columns=["reason", "feed", "kind", "message", "attempts", "first failed", "last failed", "re-drive requested", "key"],
+          "kind": (d.get("payload") or {}).get("kind") or "", "item": (d.get("payload") or {}).get("itemKey") or "",
+          "message": redact_text(str(d.get("message") or "")), "attempts": d.get("attempts", 0),
+          "first failed": fmt_time(d.get("firstFailedAt"), tz), "last failed": fmt_time(d.get("lastFailedAt"), tz),
+          "key": d.get("key") or ""} for d in rows],
+        columns=["reason", "feed", "kind", "item", "message", "attempts", "first failed", "last failed", "key"],
     )  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def render() -> None:
     tz = timezone()
     done = st.session_state.pop(RESULT_KEY, None)  # set by the button below, shown after the rerun
     if done is not None:
-        (st.success if done.ran else st.info)(done.message)
+        (st.success if done.resolved == done.attempted else st.warning)(done.message)
     counts = load(queries.dead_letter_counts, what="dead letters")
     if not counts:
         st.success("No pending dead letters: every failed batch has been re-driven, or none failed.")
@@ -45,10 +45,11 @@ def render() -> None:
     rows = load(queries.dead_letter_page, reason, page, what="dead letters")
     st.dataframe(letters_frame(rows, tz), hide_index=True)
     st.caption(f"Pending letters, oldest first. Times in {tz}.")
-    scope = f"the {total} `{reason}` letter(s)" if reason else f"all {total} pending letter(s)"
-    if st.button(f"Re-drive {scope}", key="redrive", type="primary"):
-        with st.spinner("Re-driving…"):
-            result = actions.redrive(queries.store(), reason=reason)
+    batch = min(total, actions.REDRIVE_LIMIT)
+    scope = f"{batch} oldest `{reason}` letter(s)" if reason else f"{batch} oldest pending letter(s)"
+    if st.button(f"Re-drive the {scope}", key="redrive", type="primary",
+                 help="Re-process them with today's code, as `jobfeed redrive` does; resolved ones leave this list."):
+        result = act(actions.redrive, queries.store(), reason=reason, doing="Re-driving")
         queries.clear()
         st.session_state[RESULT_KEY] = result
         st.rerun()  # so the table shows what the re-drive changed

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, queries
-from dashboard.sections.common import feed_label, fmt_time, load, timezone
+from dashboard.sections.common import act, feed_label, fmt_time, load, md_escape, timezone
 from jobfeed.importlog import LogStatus
 
 OK_STATUSES = (LogStatus.SUCCESS.value, LogStatus.NOT_MODIFIED.value)  # the feed answered and all jobs stored
@@ -39,34 +39,47 @@ def health_frame(feeds: list[dict[str, Any]], rates: dict[str, tuple[float | Non
         rate, n = rates.get(doc["url"], (None, 0))
         records.append({
             "feed": doc.get("name") or "",
-            "url": feed_label(doc["url"]),
             "enabled": not doc.get("disabled", False),
             "last status": doc.get("lastStatus") or "",
             "consecutive failures": doc.get("consecutiveFailures", 0),
+            "success rate": None if rate is None else round(rate * 100, 1),
+            "runs": n,
             "last success": fmt_time(doc.get("lastSuccessAt"), tz),
             "last run": fmt_time(doc.get("lastRunAt"), tz),
             "last error": doc.get("lastErrorReason") or "",
-            "success rate": None if rate is None else round(rate * 100, 1),
-            "runs": n,
+            "url": feed_label(doc["url"]),  # last: health first, without scrolling sideways
         })  # fmt: skip
     return pd.DataFrame.from_records(records)
 
 
 def charts(stats: list[dict[str, Any]], names: dict[str, str]) -> None:
-    """Runs per day by status, and new/updated jobs per day, per feed (Altair)."""
+    """Runs per day by status, success rate per day and feed, and jobs per day (Altair).
+
+    `day` is already a day of the viewer's zone ("2026-03-10"); read as a UTC date it is shown as is,
+    where a plain temporal axis would shift it into the browser's zone.
+    """
     frame = pd.DataFrame.from_records(stats)
     frame["feed"] = [names.get(url) or feed_label(url) for url in frame["feed"]]
     color = alt.Color("status:N", scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())))
     runs = alt.Chart(frame, title="Runs per day by status").mark_bar().encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("sum(runs):Q", title="runs"), color=color,
-        tooltip=["day:T", "feed:N", "status:N", "runs:Q"],
+        x=alt.X("utcyearmonthdate(day):T", title="day"), y=alt.Y("sum(runs):Q", title="runs"), color=color,
+        tooltip=[alt.Tooltip("day:N", title="day"), "feed:N", "status:N", "runs:Q"],
     )  # fmt: skip
     st.altair_chart(runs, width="stretch")
-    jobs = frame.groupby(["day", "feed"], as_index=False)[["newJobs", "updatedJobs", "failedJobs"]].sum()
-    long = jobs.melt(id_vars=["day", "feed"], var_name="kind", value_name="jobs")
-    counts = alt.Chart(long, title="Jobs per day (new, updated, failed)").mark_line(point=True).encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("sum(jobs):Q", title="jobs"), color="kind:N",
-        tooltip=["day:T", "feed:N", "kind:N", "jobs:Q"],
+    counted = frame[frame["status"] != LogStatus.SKIPPED.value].assign(ok=lambda f: f["runs"].where(f["status"].isin(OK_STATUSES), 0))
+    daily = counted.groupby(["day", "feed"], as_index=False)[["ok", "runs"]].sum()
+    daily["success rate"] = (daily["ok"] / daily["runs"] * 100).round(1)
+    rate = alt.Chart(daily, title="Success rate per day (%)").mark_line(point=True).encode(
+        x=alt.X("utcyearmonthdate(day):T", title="day"), y=alt.Y("success rate:Q", scale=alt.Scale(domain=[0, 100])),
+        color="feed:N", tooltip=[alt.Tooltip("day:N", title="day"), "feed:N", "success rate:Q", "runs:Q"],
+    )  # fmt: skip
+    st.altair_chart(rate, width="stretch")
+    # summed over feeds in pandas: an Altair aggregate would also group by any per-feed tooltip field
+    jobs = frame.groupby("day", as_index=False)[["newJobs", "updatedJobs", "failedJobs"]].sum()
+    long = jobs.melt(id_vars=["day"], var_name="kind", value_name="jobs")
+    counts = alt.Chart(long, title="Jobs per day, all feeds (new, updated, failed)").mark_line(point=True).encode(
+        x=alt.X("utcyearmonthdate(day):T", title="day"), y=alt.Y("jobs:Q", title="jobs"), color="kind:N",
+        tooltip=[alt.Tooltip("day:N", title="day"), "kind:N", "jobs:Q"],
     )  # fmt: skip
     st.altair_chart(counts, width="stretch")
 
@@ -81,9 +94,9 @@ def toggle(feeds: list[dict[str, Any]]) -> None:
     disabled = bool(by_url[url].get("disabled"))
     label = "Enable this feed" if disabled else "Disable this feed"
     if st.button(label, key="toggle-button", type="secondary" if disabled else "primary"):
-        actions.set_feed_disabled(queries.store(), url, not disabled)
+        act(actions.set_feed_disabled, queries.store(), url, not disabled, doing="Saving")
         queries.clear()
-        st.toast(f"{'Enabled' if disabled else 'Disabled'} {feed_label(url, by_url[url].get('name'))}")
+        st.toast(f"{'Enabled' if disabled else 'Disabled'} {md_escape(feed_label(url, by_url[url].get('name')))}")
         st.rerun()
 
 
@@ -95,7 +108,7 @@ def render() -> None:
     if not feeds:
         st.info("No feeds yet: a feed appears here after its first import (`jobfeed import`).")
         return
-    days = st.segmented_control("Window", WINDOWS_DAYS, default=30, format_func=lambda d: f"{d} days") or 30
+    days = st.segmented_control("Window", WINDOWS_DAYS, default=7, format_func=lambda d: f"{d} days") or 7
     since = datetime.now(UTC) - timedelta(days=days)
     stats = load(queries.feed_daily_stats, since, tz, what="run statistics")
     st.dataframe(

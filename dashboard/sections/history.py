@@ -17,39 +17,61 @@ from jobfeed.ui_settings import get_ui_settings
 
 RUN_PAGE = "run"  # url_path of the run-detail page (dashboard/app.py)
 COLUMNS = {
-    "feed": st.column_config.TextColumn("feed", help="feed name"),
-    "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)"),
-    "started": st.column_config.TextColumn("started"),
-    "total": st.column_config.NumberColumn("total", help="items fetched"),
-    "new": st.column_config.NumberColumn("new"),
-    "updated": st.column_config.NumberColumn("updated"),
-    "unchanged": st.column_config.NumberColumn("unchanged"),
-    "failed": st.column_config.NumberColumn("failed"),
-    "status": st.column_config.TextColumn("status"),
-    "reason": st.column_config.TextColumn("reason"),
-    "duration": st.column_config.TextColumn("duration"),
-    "detail": st.column_config.LinkColumn("detail", display_text="open"),
-}
+    "feed": st.column_config.TextColumn("feed", help="feed name", width="small"),
+    "started": st.column_config.TextColumn("started", width="medium"),
+    "total": st.column_config.NumberColumn("total", help="items fetched", width="small"),
+    "new": st.column_config.NumberColumn("new", width="small"),
+    "updated": st.column_config.NumberColumn("updated", width="small"),
+    "unchanged": st.column_config.NumberColumn("unchanged", width="small"),
+    "failed": st.column_config.NumberColumn("failed", width="small"),
+    "status": st.column_config.TextColumn("status", width="small"),
+    "reason": st.column_config.TextColumn("reason", width="small"),
+    "duration": st.column_config.TextColumn("duration", width="small"),
+    "detail": st.column_config.LinkColumn("detail", display_text="open", width="small"),
+    "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)", width="large"),
+}  # the URL goes last: the counts and status must fit the screen without scrolling sideways
+ROW_PX, HEADER_PX = 35, 38  # st.dataframe's row and header heights: size the table to show a whole page
+
+
+# Periods in whole days of the viewer's zone, ending today. A bounded default keeps the landing page's
+# queries on an index range (~100 ms at 100k logs, bench/dashboard_queries.py) instead of every log.
+PERIODS: dict[str, int | None] = {"today": 0, "last 7 days": 6, "last 30 days": 29, "all time": None}
+CUSTOM = "custom range"
+DEFAULT_PERIOD = "last 7 days"
 
 
 def window(start: date | None, end: date | None, tz: str) -> tuple[datetime | None, datetime | None]:
-    """Whole days [start, end] in the viewer's zone, as a UTC [since, until) window."""
+    """Whole days [start, end] in the viewer's zone, as a UTC [since, until) window (None: open)."""
     zone = ZoneInfo(tz)
     since = datetime.combine(start, time.min, zone).astimezone(UTC) if start else None
     until = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC) if end else None
     return since, until
 
 
-def filters(tz: str) -> LogFilter:
-    """Feed, status and date-range widgets; returns the history filter they describe."""
-    feeds = load(queries.feed_list, what="feeds")
+def period_days(period: str, custom: object, today: date) -> tuple[date | None, date | None]:
+    """First and last day of a period choice; a custom range may have one day picked so far."""
+    if period == CUSTOM:
+        picked = list(custom) if isinstance(custom, (tuple, list)) else [custom]
+        picked = [d for d in picked if isinstance(d, date)]
+        return (picked[0], picked[-1]) if picked else (None, None)
+    back = PERIODS[period]
+    return (None, None) if back is None else (today - timedelta(days=back), None)
+
+
+def filters(tz: str, feeds: list[dict[str, Any]]) -> LogFilter:
+    """Feed, status and period widgets; returns the history filter they describe."""
     names = {doc["url"]: doc.get("name") for doc in feeds}
-    left, middle, right = st.columns(3)
-    feed = left.selectbox("Feed", [None, *names], format_func=lambda url: "all feeds" if url is None else feed_label(url, names[url]))
-    status = middle.selectbox("Status", [None, *(s.value for s in LogStatus)], format_func=lambda s: s or "any status")
-    days = right.date_input("Started between", value=(), help=f"days in {tz}")
-    start, end = (tuple(days) + (None, None))[:2] if isinstance(days, (tuple, list)) else (days, days)
-    since, until = window(start, end or start, tz)
+    feed_col, status_col, period_col, range_col = st.columns([3, 2, 2, 2])
+    feed = feed_col.selectbox("Feed", [None, *names], key="history-feed",
+                              format_func=lambda url: "all feeds" if url is None else feed_label(url, names[url]))  # fmt: skip
+    status = status_col.selectbox("Status", [None, *(s.value for s in LogStatus)], key="history-status",
+                                  format_func=lambda s: s or "any status")  # fmt: skip
+    period = period_col.selectbox("Started", [*PERIODS, CUSTOM], index=list(PERIODS).index(DEFAULT_PERIOD),
+                                  key="history-period", help=f"whole days in {tz}")  # fmt: skip
+    today = datetime.now(ZoneInfo(tz)).date()
+    custom = range_col.date_input("Between", value=(today - timedelta(days=6), today), key="history-range") if period == CUSTOM else None
+    start, end = period_days(period, custom, today)
+    since, until = window(start, end, tz)
     return LogFilter(feed=feed, status=status, since=since, until=until)
 
 
@@ -61,7 +83,6 @@ def history_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
         reasons = ", ".join(f"{k} ×{v}" for k, v in (doc.get("failuresByReason") or {}).items())
         records.append({
             "feed": doc.get("feedName") or "",
-            "fileName": feed_label(doc.get("fileName")),
             "started": fmt_time(doc.get("startedAt"), tz),
             "total": doc.get("totalFetched", 0),
             "new": doc.get("newJobs", 0),
@@ -72,6 +93,7 @@ def history_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
             "reason": error.get("reason") or reasons,
             "duration": fmt_duration(doc.get("durationMs")),
             "detail": f"{RUN_PAGE}?log={doc['_id']}",
+            "fileName": feed_label(doc.get("fileName")),
         })  # fmt: skip
     return pd.DataFrame.from_records(records, columns=list(COLUMNS))
 
@@ -80,7 +102,8 @@ def render() -> None:
     """The Import History page."""
     st.title("Import history")
     tz = timezone()
-    flt = filters(tz)
+    feeds = load(queries.feed_list, what="feeds")
+    flt = filters(tz, feeds)
     running = load(queries.any_running, what="import status")
     every = get_ui_settings().dashboard_refresh_s if running else None
 
@@ -91,16 +114,17 @@ def render() -> None:
             st.rerun()  # the run ended: a full rerun redeclares this fragment without its timer
         total = load(queries.count_logs, flt, what="import history")
         if total == 0:
-            if flt == LogFilter():
+            if not feeds:  # every finished feed run writes its `feeds` document: none means no import ever ran
                 st.info("No imports yet. Run `jobfeed import` (or use **Run now**) and they appear here.")
             else:
-                st.info("No import matches these filters.")
+                st.info("No import matches these filters. Try a longer period (**Started**: all time).")
             return
         page = pager(total, key=f"history-page-{hash(flt)}")
         rows = load(queries.log_page, flt, page, what="import history")
-        st.dataframe(history_frame(rows, tz), column_config=COLUMNS, hide_index=True, key="history-table")
+        st.dataframe(history_frame(rows, tz), column_config=COLUMNS, hide_index=True, key="history-table",
+                     height=HEADER_PX + ROW_PX * len(rows) + 2)  # fmt: skip
         st.caption(f"Times in {tz}. Newest first. Open a row's detail for its failures and Prefect flow run.")
         if still_running:
-            st.caption(f"⏳ An import is running: this table refreshes every {every:g} s.")
+            st.caption(f":material/autorenew: An import is running: this table refreshes every {every:g} s.")
 
     table()

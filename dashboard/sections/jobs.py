@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries
-from dashboard.sections.common import feed_label, fmt_time, load, pager, timezone
+from dashboard.sections.common import feed_label, fmt_time, load, md_escape, pager, timezone
 from jobfeed.reads import COUNT_CAP, MAX_QUERY_CHARS
 
 # Feed HTML is untrusted. nh3 keeps formatting and links only: no script/style/iframe/form, no event
@@ -43,12 +43,13 @@ def jobs_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
 
 def show_job(job: dict[str, Any], tz: str) -> None:
     """One job: facts, link, and its description as sanitized HTML (or plain text)."""
-    st.subheader(job.get("title") or "(no title)")
+    st.subheader(md_escape(job.get("title") or "(no title)"))  # feed text: literal, never markdown
     facts = [job.get("company"), job.get("location"), job.get("jobType"), job.get("category"), job.get("source")]
-    st.caption(" · ".join(str(f) for f in facts if f) + f" · published {fmt_time(job.get('publishedAt'), tz) or '—'}")
+    published = fmt_time(job.get("publishedAt"), tz) or "—"
+    st.caption(" · ".join(md_escape(str(f)) for f in facts if f) + f" · published {published}")
     if (job.get("url") or "").startswith(("http://", "https://")):
         st.link_button("Open the posting", job["url"])
-    st.caption("Seen in: " + ", ".join(feed_label(u) for u in job.get("feeds") or []))
+    st.caption("Seen in: " + ", ".join(md_escape(feed_label(u)) for u in job.get("feeds") or []))
     as_text = st.toggle("Show as plain text", key="job-as-text")
     html, text = job.get("descriptionHtml"), job.get("descriptionText")
     if as_text or not html:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, queries
-from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, timezone
+from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, md_escape, timezone
 from dashboard.sections.history import COLUMNS, history_frame
 from jobfeed.reads import LogFilter
 from jobfeed.redact import redact_text
@@ -58,8 +58,8 @@ def render() -> None:
         st.warning(f"No import log with id `{log_id}`. Pick a run from **Import history**.")
         return
     tz = timezone()
-    st.subheader(doc.get("feedName") or feed_label(doc.get("fileName")))
-    st.caption(f"{feed_label(doc.get('fileName'))} · started {fmt_time(doc.get('startedAt'), tz)} ({tz}) · "
+    st.subheader(md_escape(doc.get("feedName") or feed_label(doc.get("fileName"))))
+    st.caption(f"{md_escape(feed_label(doc.get('fileName')))} · started {fmt_time(doc.get('startedAt'), tz)} ({tz}) · "
                f"finished {fmt_time(doc.get('finishedAt'), tz) or '—'} · {fmt_duration(doc.get('durationMs')) or 'running'}")  # fmt: skip
     cols = st.columns(6)
     for col, (label, field) in zip(cols, [("status", "status"), ("total", "totalFetched"), ("new", "newJobs"),
@@ -74,7 +74,8 @@ def render() -> None:
         st.caption("This run has no Prefect flow run id.")
     error = doc.get("error")
     if error:
-        st.error(f"**The feed failed: `{error.get('reason')}`** — {redact_text(str(error.get('message') or ''))}")
+        # the message may quote the feed's own (untrusted) bytes
+        st.error(f"**The feed failed: `{error.get('reason')}`** — {md_escape(redact_text(str(error.get('message') or '')))}")
     render_failures(doc)
     if flow_run_id:
         siblings = [d for d in load(queries.run_logs, str(flow_run_id), what="the flow run") if str(d["_id"]) != log_id]

@@ -75,8 +75,13 @@ def get_store(settings: Settings | None = None) -> Store:
     key = (settings.mongodb_uri, settings.mongodb_db)
     store = _STORES.get(key)
     if store is None:
-        store = _STORES[key] = Store.from_settings(settings)
-        store.ensure_indexes()
+        store = Store.from_settings(settings)
+        try:
+            store.ensure_indexes()
+        except Exception:
+            store.close()
+            raise  # not cached: the next call tries again (and creates the indexes) once the DB is back
+        _STORES[key] = store
     return store
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +36,7 @@ def clean_ui(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def open_page(db_name: str) -> Callable[..., Any]:
-    """open_page("pages/jobs.py", context=..., secrets=...) -> an AppTest that has run that page."""
+    """open_page("views/jobs.py", context=..., secrets=...) -> an AppTest that has run that page."""
     from streamlit.testing.v1 import AppTest
 
     def _open(page: str | None = None, *, context: dict[str, Any] | None = None,

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
-from jobfeed.models import ItemFailure, Job
+from jobfeed.models import FeedFormat, ItemFailure, Job
+from jobfeed.redrive import batch_payload, item_letter
 from jobfeed.reasons import FailureReason
 from jobfeed.store import Store
 
@@ -64,20 +65,33 @@ def make_job(i: int, *, source: str = "jobicy.com", title: str | None = None, co
 
 def seed_jobs(store: Store, jobs: list[Job], *, feed_url: str = "https://jobicy.com/?feed=job_feed&token=s3cr3t-token",
               now: datetime = T0) -> UpsertCounts:  # fmt: skip
-    """Upsert jobs through the pipeline's batch write."""
-    return store.jobs.upsert_batch(jobs, feed_url=feed_url, token=f"seed-{now.isoformat()}", now=now)
+    """Upsert jobs through the pipeline's batch write, and record the feed's run as record-import-log does."""
+    counts = store.jobs.upsert_batch(jobs, feed_url=feed_url, token=f"seed-{now.isoformat()}", now=now)
+    store.feeds.record_run(feed_url, name=FEEDS.get(feed_url, feed_url), status="success", now=now, conditional=None,
+                           error_reason=None)  # fmt: skip
+    return counts
 
 
-def seed_dead_letters(store: Store, spec: dict[str, int]) -> list[str]:
-    """`spec[reason]` batch letters per reason, each with a payload of one job; returns their keys."""
+def seed_dead_letters(store: Store, spec: dict[str, int], *, broken_items: int = 0) -> list[str]:
+    """Dead letters as the pipeline parks them; returns their keys.
+
+    `spec[reason]` batches per reason, each holding one valid job (a re-drive resolves it), and
+    `broken_items` invalid RSS items (no title, no link: a re-drive fails again).
+    """
     keys = []
     for reason, count in spec.items():
         for i in range(count):
             key = f"{reason}-{i}"
             store.dead_letters.add(key=key, reason=reason, message=f"{reason} #{i} at https://u:pw@db.example/x",
-                                   feed=list(FEEDS)[0], payload={"kind": "batch", "jobs": [{"externalId": key}]},
-                                   attempts=3, now=T0 + timedelta(minutes=i))  # fmt: skip
+                                   feed=list(FEEDS)[0], payload=batch_payload([make_job(1000 + len(keys))]),
+                                   attempts=3, now=T0 + timedelta(minutes=len(keys)))  # fmt: skip
             keys.append(key)
+    for i in range(broken_items):
+        failure = ItemFailure(FailureReason.ITEM_INVALID, "no guid and no link", None, raw={"description": f"orphan {i}"})
+        key, payload = item_letter(list(FEEDS)[0], FeedFormat.RSS, failure)
+        store.dead_letters.add(key=key, reason="item_invalid", message="no guid and no link", feed=list(FEEDS)[0],
+                               payload=payload, attempts=1, now=T0 + timedelta(minutes=len(keys)))  # fmt: skip
+        keys.append(key)
     return keys
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,11 @@ from tests.dashboard.conftest import no_exception
 from tests.dashboard.seed import FEEDS, SECRET, T0, add_log, seed_history, texts
 
 pytestmark = pytest.mark.usefixtures("db_name")
+
+
+def all_time(at):
+    """Widen the period from the default (last 7 days) to every log: the seeds are dated T0 (March 2026)."""
+    return at.selectbox(key="history-period").set_value("all time").run()
 
 
 def table(at):
@@ -32,7 +38,7 @@ def test_empty_database_says_so(open_page) -> None:
 
 def test_rows_newest_first_with_counts_and_page_count(open_page, store: Store) -> None:
     seed_history(store, 45)
-    at = open_page()
+    at = all_time(open_page())
     no_exception(at)
     rows = table(at)
     assert len(rows) == 20
@@ -60,50 +66,71 @@ def _keys(at) -> list[str]:
 
 def test_filters_change_the_rows(open_page, store: Store) -> None:
     seed_history(store, 45)
-    at = open_page()
+    at = all_time(open_page())
     wwr = "https://weworkremotely.com/remote-jobs.rss"
-    at.selectbox[0].set_value(wwr).run()  # feed
+    at.selectbox(key="history-feed").set_value(wwr).run()
     rows = table(at)
     assert set(rows["feed"]) == {"wwr"} and len(rows) == 15
     assert "Page 1 of 1 · 15 rows" in texts(at)
 
-    at.selectbox[1].set_value("failed").run()  # status, on top of the feed
+    at.selectbox(key="history-status").set_value("failed").run()  # on top of the feed
     rows = table(at)
     assert set(rows["status"]) == {"failed"} and set(rows["feed"]) == {"wwr"}
     assert len(rows) == sum(1 for i in range(45) if i % 3 == 1 and i % 5 == 4)
 
-    at.selectbox[0].set_value(None).run()
-    at.selectbox[1].set_value("partial").run()
+    at.selectbox(key="history-feed").set_value(None).run()
+    at.selectbox(key="history-status").set_value("partial").run()
     assert set(table(at)["status"]) == {"partial"}
 
-    at.selectbox[1].set_value(None).run()
+    at.selectbox(key="history-status").set_value(None).run()
+    at.selectbox(key="history-period").set_value("custom range").run()
     day = (T0 - timedelta(days=1)).date()  # T0 is 12:00 UTC: the previous day holds hours 12..35 back
-    at.date_input[0].set_value((day, day)).run()
+    at.date_input(key="history-range").set_value((day, day)).run()
     rows = table(at)
     assert "Page 1 of 2 · 24 rows" in texts(at)
     assert len(rows) == 20 and all(s.startswith(day.isoformat()) for s in rows["started"])
 
-    at.date_input[0].set_value((date(2020, 1, 1), date(2020, 1, 2))).run()
+    at.date_input(key="history-range").set_value((date(2020, 1, 1), date(2020, 1, 2))).run()
     no_exception(at)
     assert "No import matches these filters." in texts(at)
 
 
+def _local(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def test_times_follow_the_browser_zone_or_the_setting(open_page, store: Store, monkeypatch) -> None:
-    add_log(store, url=list(FEEDS)[0], started=T0)
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    add_log(store, url=list(FEEDS)[0], started=started)
     at = open_page(context={"timezone": "Asia/Tokyo"})
-    assert table(at)["started"].iloc[0] == "2026-03-10 21:00:00"  # 12:00 UTC = 21:00 JST
-    assert "Times are shown in **Asia/Tokyo** (default: your browser's zone)." in [c.value for c in at.sidebar.caption]
+    assert table(at)["started"].iloc[0] == _local(started, "Asia/Tokyo")
+    assert "Times are shown in **Asia/Tokyo** (default: your browser's zone)." in [c.value for c in at.caption]
+    # AppTest drops the entry script's sidebar after the first run (st.navigation), so choose in that run
+    at.selectbox(key="tz").set_value("UTC").run()
+    assert table(at)["started"].iloc[0] == _local(started, "UTC")
 
     monkeypatch.setenv("DASHBOARD_TZ", "America/New_York")
     reset_ui_settings()
     at = open_page(context={"timezone": "Asia/Tokyo"})
-    assert table(at)["started"].iloc[0] == "2026-03-10 08:00:00"  # EDT since 8 March
-    at.sidebar.selectbox(key="tz").set_value("UTC").run()
-    assert table(at)["started"].iloc[0] == "2026-03-10 12:00:00"
+    assert table(at)["started"].iloc[0] == _local(started, "America/New_York")
+    assert "Times are shown in **America/New_York** (default: DASHBOARD_TZ)." in [c.value for c in at.caption]
+
+
+def test_default_period_is_the_last_seven_days(open_page, store: Store) -> None:
+    now = datetime.now(UTC)
+    recent = add_log(store, url=list(FEEDS)[0], started=now - timedelta(days=1))
+    add_log(store, url=list(FEEDS)[1], started=now - timedelta(days=10))
+    store.feeds.record_run(list(FEEDS)[0], name="jobicy-all", status="success", now=now, conditional=None, error_reason=None)
+    at = open_page()
+    assert at.selectbox(key="history-period").value == "last 7 days"
+    assert table(at)["detail"].tolist() == [f"run?log={recent}"]
+    assert len(table(all_time(at))) == 2
+    at.selectbox(key="history-period").set_value("today").run()
+    assert "No import matches these filters" in at.info[0].value
 
 
 def test_running_import_refreshes_the_page(open_page, store: Store) -> None:
-    add_log(store, url=list(FEEDS)[0], started=T0, status=LogStatus.RUNNING)
+    add_log(store, url=list(FEEDS)[0], started=datetime.now(UTC), status=LogStatus.RUNNING)
     at = open_page()
     rows = table(at)
     assert rows["status"].iloc[0] == "running" and rows["duration"].iloc[0] == ""
@@ -111,7 +138,7 @@ def test_running_import_refreshes_the_page(open_page, store: Store) -> None:
 
 
 def test_finished_imports_do_not_refresh(open_page, store: Store) -> None:
-    add_log(store, url=list(FEEDS)[0], started=T0)
+    add_log(store, url=list(FEEDS)[0], started=datetime.now(UTC))
     at = open_page()
     assert len(table(at)) == 1 and "refreshes every" not in texts(at)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dashboard.sections.common import fmt_time
+from dashboard.sections.common import fmt_time, md_escape
 from jobfeed.importlog import FeedFailure, LogStatus
 from jobfeed.models import ItemFailure
 from jobfeed.reasons import FailureReason
@@ -27,9 +27,9 @@ def test_run_detail_groups_failures_and_links_to_prefect(open_page, store: Store
     failures.append(ItemFailure(FailureReason.DB_ERROR, "write failed at mongodb://u:topsecret@db/", "job-9"))
     log_id = add_log(store, url=JOBICY, started=T0, status=LogStatus.PARTIAL, failures=failures, flow_run_id="abc-123")
     add_log(store, url=list(FEEDS)[1], started=T0, flow_run_id="abc-123")
-    at = open_page("pages/run_detail.py", query={"log": log_id})
+    at = open_page("views/run_detail.py", query={"log": log_id})
     no_exception(at)
-    assert at.title[0].value == "Run detail" and at.subheader[0].value == "jobicy-all"
+    assert at.title[0].value == "Run detail" and at.subheader[0].value == md_escape("jobicy-all")
     expanders = [e.label for e in at.expander]
     assert expanders == ["item_invalid × 3", "db_error × 1"]
     frames = [d.value for d in at.dataframe]
@@ -44,24 +44,24 @@ def test_run_detail_groups_failures_and_links_to_prefect(open_page, store: Store
 def test_run_detail_of_a_failed_feed_and_of_unknown_ids(open_page, store: Store) -> None:
     error = FeedFailure(FailureReason.BLOCKED_HTML, "an HTML challenge page instead of a feed")
     log_id = add_log(store, url=JOBICY, started=T0, status=LogStatus.FAILED, error=error, new=0, updated=0, unchanged=0)
-    at = open_page("pages/run_detail.py", query={"log": log_id})
+    at = open_page("views/run_detail.py", query={"log": log_id})
     no_exception(at)
     assert "blocked_html" in at.error[0].value and "HTML challenge" in at.error[0].value
     assert "No item failed in this run." in texts(at)
 
     for bad in ("000000000000000000000000", "not-an-id"):
-        at = open_page("pages/run_detail.py", query={"log": bad})
+        at = open_page("views/run_detail.py", query={"log": bad})
         no_exception(at)
         assert f"No import log with id `{bad}`" in at.warning[0].value
 
 
 def test_run_detail_without_id_offers_recent_runs(open_page, store: Store) -> None:
     ids = seed_history(store, 4)
-    at = open_page("pages/run_detail.py")
+    at = open_page("views/run_detail.py")
     no_exception(at)
     assert at.selectbox[0].options[0].startswith("2026-03-10 12:00:00 · jobicy-all · success")
     at.selectbox[0].set_value(ids[3]).run()
-    assert at.subheader[0].value == "jobicy-all" and at.metric[0].value == "success"
+    assert at.subheader[0].value == md_escape("jobicy-all") and at.metric[0].value == "success"
 
 
 # --- Feeds -------------------------------------------------------------------------------------
@@ -69,23 +69,22 @@ def test_feeds_health_charts_and_disable(open_page, store: Store) -> None:
     t0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
     seed_history(store, 3, t0=t0 - timedelta(days=20))  # outside the 7-day window
     seed_history(store, 30, t0=t0)
-    at = open_page("pages/feeds.py")
+    at = open_page("views/feeds.py")
     no_exception(at)
     frame = at.dataframe[0].value.set_index("feed")
     assert set(frame.index) == set(FEEDS.values())
     jobicy = frame.loc["jobicy-all"]
     assert jobicy["last status"] == "success" and jobicy["consecutive failures"] == 0 and jobicy["enabled"]
-    # jobicy has i = 0, 3, ..., 27 (+ one 20 days back): failed at 9 and 24, partial at 6 and 27
-    assert jobicy["runs"] == 11 and jobicy["success rate"] == round(7 / 11 * 100, 1)
+    # jobicy has i = 0, 3, ..., 27 in the last 7 days: failed at 9 and 24, partial at 6 and 27
+    assert jobicy["runs"] == 10 and jobicy["success rate"] == 60.0
     assert frame.loc["jobspresso"]["last success"] == fmt_time(t0 - timedelta(hours=2), "UTC")
     wwr = frame.loc["wwr"]  # i = 1, 4 (failed), 7, ...: its newest run succeeded
     assert wwr["last status"] == "success" and wwr["last error"] == ""
-    assert len(at.get("vega_lite_chart")) == 2
+    assert len(at.get("vega_lite_chart")) == 3
     assert SECRET not in texts(at)
-    at.segmented_control[0].set_value(7).run()
-    assert at.dataframe[0].value.set_index("feed").loc["jobicy-all"]["runs"] == 10
-    assert len(at.get("vega_lite_chart")) == 2
-    assert SECRET not in texts(at)
+    at.segmented_control[0].set_value(30).run()  # now with the run 20 days back (i = 0: success)
+    assert at.dataframe[0].value.set_index("feed").loc["jobicy-all"]["runs"] == 11
+    assert at.dataframe[0].value.set_index("feed").loc["jobicy-all"]["success rate"] == round(7 / 11 * 100, 1)
 
     at.selectbox(key="toggle-feed").set_value(JOBICY).run()
     at.button(key="toggle-button").click().run()
@@ -97,7 +96,7 @@ def test_feeds_health_charts_and_disable(open_page, store: Store) -> None:
 
 
 def test_feeds_page_when_empty(open_page) -> None:
-    at = open_page("pages/feeds.py")
+    at = open_page("views/feeds.py")
     no_exception(at)
     assert "No feeds yet" in at.info[0].value
 
@@ -106,8 +105,8 @@ def test_feeds_page_when_empty(open_page) -> None:
 def test_jobs_search_filter_and_pages(open_page, store: Store) -> None:
     seed_jobs(store, [make_job(i) for i in range(25)])
     seed_jobs(store, [make_job(i, source="weworkremotely.com", title=f"Python (Senior) dev {i}", company="Py.Co",
-                               location="Berlin") for i in range(3)])  # fmt: skip
-    at = open_page("pages/jobs.py")
+                               location="Berlin") for i in range(3)], feed_url=list(FEEDS)[1])  # fmt: skip
+    at = open_page("views/jobs.py")
     no_exception(at)
     assert len(at.dataframe[0].value) == 20 and "Page 1 of 2 · 28 rows" in texts(at)
     at.number_input[0].set_value(2).run()
@@ -130,12 +129,15 @@ def test_jobs_search_filter_and_pages(open_page, store: Store) -> None:
 def test_job_description_is_sanitized(open_page, store: Store) -> None:
     html = ('<p onclick="x()">Build <b>things</b><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
             '<a href="javascript:alert(1)">bad</a> <a href="https://ok.example/apply">apply</a><iframe src="https://evil"></iframe></p>')  # fmt: skip
-    seed_jobs(store, [make_job(1, title="XSS probe", html=html)])
-    at = open_page("pages/jobs.py")
+    title = "XSS [probe](javascript:alert(1)) :red[**loud**] $x$"
+    seed_jobs(store, [make_job(1, title=title, html=html)])
+    at = open_page("views/jobs.py")
     job_id = str(store.db.jobs.find_one({})["_id"])
     at.selectbox(key=next(s.key for s in at.selectbox if s.key.startswith("job-open-"))).set_value(job_id).run()
     no_exception(at)
-    assert at.subheader[0].value == "XSS probe"
+    # the title is feed text: every markdown/Streamlit directive character is escaped, so it shows literally
+    assert at.subheader[0].value == md_escape(title)
+    assert "\\[probe\\]\\(javascript\\:" in at.subheader[0].value and "\\*\\*loud" in at.subheader[0].value
     body = at.get("html")[0].proto.body
     assert "<b>things</b>" in body and 'href="https://ok.example/apply"' in body and "noopener" in body
     for bad in ("<script", "__pwned", "onerror", "onclick", "javascript:", "<iframe", "<img"):
@@ -145,44 +147,57 @@ def test_job_description_is_sanitized(open_page, store: Store) -> None:
 
 
 def test_jobs_page_when_empty(open_page) -> None:
-    at = open_page("pages/jobs.py")
+    at = open_page("views/jobs.py")
     no_exception(at)
     assert "No jobs yet" in at.info[0].value
 
 
 # --- Dead letters ------------------------------------------------------------------------------
 def test_dead_letters_counts_items_and_redrive(open_page, store: Store) -> None:
-    seed_dead_letters(store, {"db_error": 23, "item_invalid": 2})
-    at = open_page("pages/dead_letters.py")
+    seed_dead_letters(store, {"db_error": 23, "http_5xx": 1}, broken_items=1)
+    at = open_page("views/dead_letters.py")
     no_exception(at)
     assert len(at.get("vega_lite_chart")) == 1
-    assert at.selectbox[0].options == ["all reasons", "db_error (23)", "item_invalid (2)"]
+    assert at.selectbox[0].options == ["all reasons", "db_error (23)", "http_5xx (1)", "item_invalid (1)"]
     rows = at.dataframe[0].value
     assert len(rows) == 20 and "Page 1 of 2 · 25 rows" in texts(at)
-    assert list(rows["key"][:3]) == ["db_error-0", "item_invalid-0", "db_error-1"]  # oldest first
-    assert "pw" not in "".join(rows["message"]) and SECRET not in texts(at)
+    assert list(rows["key"][:3]) == ["db_error-0", "db_error-1", "db_error-2"]  # oldest first
+    assert set(rows["kind"]) == {"batch"} and "pw" not in "".join(rows["message"]) and SECRET not in texts(at)
 
-    at.selectbox[0].set_value("item_invalid").run()
-    assert list(at.dataframe[0].value["key"]) == ["item_invalid-0", "item_invalid-1"]
+    at.selectbox[0].set_value("db_error").run()
+    assert at.button(key="redrive").label == "Re-drive the 23 oldest `db_error` letter(s)"
     at.button(key="redrive").click().run()
     no_exception(at)
-    assert "marked 2 letter(s) for re-drive" in at.info[0].value
-    assert store.db.dead_letters.count_documents({"redriveRequestedAt": {"$ne": None}}) == 2
-    assert all(at.dataframe[0].value["re-drive requested"])  # the table shows the mark after the rerun
+    assert at.success[0].value == "Re-drove 23 letter(s): 23 resolved, 0 still failing."
+    assert store.dead_letters.count_by_reason() == {"http_5xx": 1, "item_invalid": 1}
+    assert store.jobs.count() == 23  # the parked batches are in `jobs` now
+    assert at.selectbox[0].options == ["all reasons", "http_5xx (1)", "item_invalid (1)"]
+
+    at.selectbox[0].set_value(None).run()
+    at.button(key="redrive").click().run()
+    assert at.warning[0].value.startswith("Re-drove 2 letter(s): 1 resolved, 1 still failing. First: item_invalid")
+    assert list(at.dataframe[0].value["kind"]) == ["item"]
 
 
 def test_dead_letters_page_when_empty(open_page) -> None:
-    at = open_page("pages/dead_letters.py")
+    at = open_page("views/dead_letters.py")
     no_exception(at)
     assert "No pending dead letters" in at.success[0].value
 
 
-@pytest.mark.parametrize("page", ["pages/run_detail.py", "pages/feeds.py", "pages/jobs.py", "pages/dead_letters.py"])
-def test_every_page_shows_the_database_error_state(open_page, page: str, monkeypatch) -> None:
-    from jobfeed.stack_procs import free_port
+@pytest.mark.parametrize("page", ["run_detail", "feeds", "jobs", "dead_letters", "run_now"])
+def test_every_page_shows_the_database_error_state(page: str, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true&serverSelectionTimeoutMS=500")
+    from jobfeed.stack_procs import free_port
+    from tests.dashboard.conftest import APP, RUN_TIMEOUT_S
+
+    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")
     reset_settings()
-    at = open_page(page)
+    # the view script on its own (each is runnable alone): one run, so one server-selection wait
+    at = AppTest.from_file(str(APP.parent / "views" / f"{page}.py"), default_timeout=RUN_TIMEOUT_S).run()
     no_exception(at)
-    assert "The database is unreachable" in at.error[0].value
+    if page == "run_now":  # reads nothing until the button is pressed
+        assert at.button(key="run-now") and not at.error
+    else:
+        assert "The database is unreachable" in at.error[0].value

@@ -1,4 +1,4 @@
-"""Page: run now (see dashboard/sections/run_now.py)."""
+"""Page: run now (dashboard/sections/run_now.py)."""
 
 from dashboard.sections import run_now
 

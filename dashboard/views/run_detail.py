@@ -1,4 +1,4 @@
-"""Page: run detail (see dashboard/sections/run_detail.py)."""
+"""Page: run detail (dashboard/sections/run_detail.py)."""
 
 from dashboard.sections import run_detail
 

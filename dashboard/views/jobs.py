@@ -1,4 +1,4 @@
-"""Page: jobs (see dashboard/sections/jobs.py)."""
+"""Page: jobs (dashboard/sections/jobs.py)."""
 
 from dashboard.sections import jobs
 

@@ -1,4 +1,4 @@
-"""Page: feeds (see dashboard/sections/feeds.py)."""
+"""Page: feeds (dashboard/sections/feeds.py)."""
 
 from dashboard.sections import feeds
 

@@ -1,4 +1,4 @@
-"""Page: history (see dashboard/sections/history.py)."""
+"""Page: history (dashboard/sections/history.py)."""
 
 from dashboard.sections import history
 

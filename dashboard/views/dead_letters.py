@@ -1,4 +1,4 @@
-"""Page: dead letters (see dashboard/sections/dead_letters.py)."""
+"""Page: dead letters (dashboard/sections/dead_letters.py)."""
 
 from dashboard.sections import dead_letters
 
