@@ -87,8 +87,12 @@ def import_cmd(
     feeds_file: Path | None = typer.Option(None, "--feeds-file", help="YAML feeds file (default: FEEDS_FILE)"),
     feed: list[str] | None = typer.Option(None, "--feed", help="import only this URL (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="print the ImportLog documents as a JSON array"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="also show Prefect's task/flow run logs"),
 ) -> None:
     """Run the import-feeds flow once now, wait for it, and print one line per feed."""
+    # Prefect logs every failed task attempt with a traceback; the summary below already says what
+    # failed and why (and the Prefect UI keeps the full logs), so the console shows them on request.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "INFO" if verbose else "CRITICAL")
     from jobfeed.feeds_config import resolve_feeds
     from jobfeed.runner import run_import
 
@@ -181,7 +185,7 @@ def demo_cmd(
     with serve_samples() as feeds_file:
         allow = os.environ.get("FETCH_ALLOW_HOSTS", "")
         os.environ["FETCH_ALLOW_HOSTS"] = ",".join(filter(None, [allow, "127.0.0.1"]))
-        import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json)
+        import_cmd(feeds_file=feeds_file, feed=None, as_json=as_json, verbose=False)
 
 
 @app.command("dashboard")
@@ -222,7 +226,7 @@ def redrive_cmd(
         err.print(f"[red]unknown reason {reason!r}[/red]; one of: {', '.join(r.value for r in FailureReason)}")
         raise typer.Exit(EXIT_USAGE)
     use_prefect_server(_settings())
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")  # the table says it all
     from flows.redrive import redrive_dead_letters
 
     rows = redrive_dead_letters(reason=reason, limit=limit)

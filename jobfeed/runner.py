@@ -55,7 +55,6 @@ def run_import(
     notes: list[str] = []
     if use_prefect_server(settings) is None:
         notes.append("[yellow]No Prefect server running: used a temporary one (slower). `jobfeed stack up` starts one.[/yellow]")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")  # our table is the output
 
     from flows.import_feeds import import_feeds  # after the env is set: Prefect reads it at import
     from jobfeed.store import get_store
