@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast stack-up stack-down logs clean dashboard api
+.PHONY: setup run demo test test-fast stack-up stack-down logs clean dashboard api bench
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -27,6 +27,9 @@ dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
 
 api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
 	@$(JOBFEED) api
+
+bench: setup      ## benchmark jobfeed vs a no-Prefect baseline on private local servers (< 10 min; BENCH_ARGS=--quick)
+	@.venv/bin/python -m bench.run $(BENCH_ARGS)
 
 stack-up: setup
 	@$(JOBFEED) stack up

@@ -25,9 +25,15 @@ from typing import Any
 import httpx
 import xmltodict  # type: ignore[import-untyped]
 import yaml
-from pymongo import MongoClient, UpdateMany, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, UpdateMany, UpdateOne
 
 BATCH = 500
+JOBFEED_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
+    ([("source", ASCENDING), ("externalId", ASCENDING)], {"unique": True}),
+    ([("lastSeenAt", DESCENDING)], {}),
+    ([("source", ASCENDING), ("publishedAt", DESCENDING)], {}),
+    ([("source", ASCENDING), ("lastSeenAt", DESCENDING)], {}),
+]
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK = re.compile(r"</?(?:p|br|li|ul|ol|div|h[1-6])\b[^>]*>", re.IGNORECASE)
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
@@ -46,7 +52,7 @@ def html_text(fragment: str) -> str:
     return "\n".join(line for line in (_BLANKS.sub(" ", raw).strip() for raw in text.split("\n")) if line)
 
 
-def to_doc(item: dict[str, Any]) -> dict[str, Any] | None:
+def to_doc(item: dict[str, Any], source: str) -> dict[str, Any] | None:
     """One RSS item as the stored document (None without a guid or title); `_id` is the guid."""
     guid, title = text_of(item.get("guid")), text_of(item.get("title"))
     if not guid or not title:
@@ -65,7 +71,8 @@ def to_doc(item: dict[str, Any]) -> dict[str, Any] | None:
     }
     canonical = json.dumps([fields[k] for k in sorted(fields) if k != "descriptionHtml"], default=str)
     digest = hashlib.sha256(canonical.encode() + hashlib.sha256(body.encode()).digest()).hexdigest()
-    return {"_id": guid, **fields, "descriptionText": html_text(body), "contentHash": digest}
+    return {"_id": guid, "source": source, "externalId": guid, **fields, "descriptionText": html_text(body),
+            "contentHash": digest}  # fmt: skip
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -108,8 +115,9 @@ def import_feed(http: httpx.Client, db: Any, url: str, counts: dict[str, int]) -
     items = channel.get("item") or []
     counts["fetched"] += len(items)
     now = datetime.now(UTC)
+    source = httpx.URL(url).host
     for batch in chunks(items, BATCH):
-        docs = [doc for doc in map(to_doc, batch) if doc is not None]
+        docs = [doc for doc in (to_doc(item, source) for item in batch) if doc is not None]
         counts["invalid"] += len(batch) - len(docs)
         upsert(db.jobs, docs, url, now, counts)
     db.feed_state.update_one({"_id": url}, {"$set": {"etag": response.headers.get("etag")}}, upsert=True)
@@ -121,6 +129,7 @@ def main() -> None:
     parser.add_argument("--feeds-file", type=Path, required=True, help="jobfeed's feeds YAML (url entries)")
     parser.add_argument("--mongodb-uri", required=True)
     parser.add_argument("--db", required=True)
+    parser.add_argument("--indexes", action="store_true", help="also keep jobfeed's secondary indexes on jobs")
     args = parser.parse_args()
     started = time.monotonic()
     entries = yaml.safe_load(args.feeds_file.read_text())["feeds"]
@@ -128,6 +137,8 @@ def main() -> None:
     counts = dict.fromkeys(("fetched", "new", "updated", "unchanged", "invalid", "not_modified"), 0)
     client: MongoClient[dict[str, Any]] = MongoClient(args.mongodb_uri, tz_aware=True)
     try:
+        if args.indexes:  # the same keys as jobfeed/store/indexes.py: what they cost on writes
+            client[args.db].jobs.create_indexes([IndexModel(keys, **opts) for keys, opts in JOBFEED_INDEXES])
         with httpx.Client(timeout=60.0, trust_env=False) as http:
             for url in urls:
                 import_feed(http, client[args.db], url, counts)

@@ -146,7 +146,8 @@ def _head(spec: FeedSpec) -> str:
         '\txmlns:atom="http://www.w3.org/2005/Atom"\n'
         f'\txmlns:job_listing="https://{HOST}"\n>\n<channel>\n'
         f"\t<title>Jobs Archive | Bench Board {spec.feed_index}</title>\n"
-        f'\t<atom:link href="https://{HOST}/?feed=job_feed&amp;board={spec.feed_index}" rel="self" type="application/rss+xml" />\n'
+        f'\t<atom:link href="https://{HOST}/?feed=job_feed&amp;board={spec.feed_index}" rel="self"'
+        ' type="application/rss+xml" />\n'
         f"\t<link>https://{HOST}</link>\n\t<description>Synthetic jobs for jobfeed's benchmark.</description>\n"
         f"\t<lastBuildDate>{built}</lastBuildDate>\n\t<language>en-US</language>\n"
     )
@@ -171,12 +172,13 @@ def write_feed(path: Path, spec: FeedSpec) -> FeedInfo:
 
 
 def write_feed_set(
-    out_dir: Path, *, feeds: int, items: int, seed: int = 42, changed_fraction: float = 0.0, build_tag: int = 0
-) -> list[FeedInfo]:
-    """`feeds` files feed-00.xml ... in out_dir, plus manifest.json with their FeedInfo."""
+    out_dir: Path, *, feeds: int, items: int, seed: int = 42, changed_fraction: float = 0.0, build_tag: int = 0,
+    prefix: str = "feed",
+) -> list[FeedInfo]:  # fmt: skip
+    """`feeds` files {prefix}-00.xml ... in out_dir, plus manifest.json with their FeedInfo."""
     out_dir.mkdir(parents=True, exist_ok=True)
     infos = [
-        write_feed(out_dir / f"feed-{i:02d}.xml", FeedSpec(items, seed, i, changed_fraction, build_tag))
+        write_feed(out_dir / f"{prefix}-{i:02d}.xml", FeedSpec(items, seed, i, changed_fraction, build_tag))
         for i in range(feeds)
     ]
     (out_dir / "manifest.json").write_text(json.dumps([asdict(info) for info in infos], indent=1))

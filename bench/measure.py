@@ -10,7 +10,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,33 +29,47 @@ class Measured:
     stdout: str
     stderr_tail: str
     timed_out: bool = False
+    stopped: bool = False  # ended by the caller's stop condition (see run_measured)
 
 
-def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_s: float) -> Measured:
-    """Run argv to the end (killed after timeout_s); peak RSS comes from wait4 on exactly this child.
+def run_measured(
+    argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout_s: float,
+    stop_when: Callable[[], bool] | None = None, poll_s: float = 0.25,
+) -> Measured:  # fmt: skip
+    """Run argv to the end (killed after timeout_s, or once `stop_when()` is true); time and peak RSS.
 
-    Like `/usr/bin/time -v`: the kernel's ru_maxrss of the one process we waited for, not the max
-    over every child this benchmark ever ran (which RUSAGE_CHILDREN would give).
+    Peak RSS comes from wait4 on exactly this child, like `/usr/bin/time -v`: the kernel's
+    ru_maxrss of that one process, not the max over every child this benchmark ever ran (which
+    RUSAGE_CHILDREN would give). A killed process still reports its high-water mark.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 start_new_session=True)  # fmt: skip
-        expired = threading.Event()
+        expired, stopped, done = threading.Event(), threading.Event(), threading.Event()
 
-        def _kill() -> None:
-            expired.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        def _watch() -> None:  # kills on timeout or stop condition; ends as soon as the child is reaped
+            deadline = time.monotonic() + timeout_s
+            while not done.wait(poll_s):
+                try:
+                    hit = stop_when is not None and stop_when()
+                except Exception:  # noqa: BLE001 - a failed probe is "not yet"
+                    hit = False
+                if hit or time.monotonic() >= deadline:
+                    (stopped if hit else expired).set()
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    return
 
-        timer = threading.Timer(timeout_s, _kill)
-        timer.start()
+        watcher = threading.Thread(target=_watch, name="bench-run-watch", daemon=True)
+        watcher.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
-            timer.cancel()
+            done.set()
+            watcher.join(timeout=5)
         seconds = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         out.seek(0)
@@ -64,7 +78,7 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, timeout
         return Measured(
             seconds=seconds, max_rss_mb=usage.ru_maxrss / 1024, returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"), stderr_tail=stderr[-STDERR_TAIL_CHARS:],
-            timed_out=expired.is_set(),
+            timed_out=expired.is_set(), stopped=stopped.is_set(),
         )  # fmt: skip
 
 

@@ -99,6 +99,17 @@ class BenchStack:
     def client(self) -> MongoClient[dict[str, Any]]:
         return MongoClient(self.mongo_uri, tz_aware=True, serverSelectionTimeoutMS=5000)
 
+    def _tree(self, name: str) -> list[psutil.Process]:
+        try:
+            top = psutil.Process(self.procs[name].pid)
+            return [top, *top.children(recursive=True)]  # `prefect server start` runs uvicorn as a child
+        except (KeyError, psutil.NoSuchProcess):
+            return []
+
+    def server_cpu(self) -> dict[str, float]:
+        """CPU seconds each server (with its children) has used so far: deltas show a run's server cost."""
+        return {name: sum(_cpu(p) for p in self._tree(name)) for name in self.procs}
+
     def settle(self) -> float:
         """Wait (bounded) until the servers stop working off the last run; returns seconds waited.
 
@@ -106,13 +117,7 @@ class BenchStack:
         steal CPU from whichever run comes next on 2 cores.
         """
         started = time.monotonic()
-        procs = []
-        for proc in self.procs.values():
-            try:
-                top = psutil.Process(proc.pid)
-                procs += [top, *top.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                continue
+        procs = [p for name in self.procs for p in self._tree(name)]
         while time.monotonic() - started < SETTLE_MAX_S:
             before = sum(_cpu(p) for p in procs)
             time.sleep(0.5)

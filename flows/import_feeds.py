@@ -6,6 +6,7 @@ from typing import Any
 from prefect import flow
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from jobfeed import constants as C
 from jobfeed.importlog import chunked
@@ -19,6 +20,8 @@ from tasks.record import publish_summary, record_import_log
 from tasks.start import start_run
 from tasks.upsert import upsert_batch
 
+# quote(): job lists go to tasks as they are; Prefect would otherwise walk every job looking for
+# futures to resolve (~18 ms per 500-job batch, bench/README.md).
 # No `from __future__ import annotations` here: Prefect's flow.serve() cannot handle it (notes/stack.md).
 
 
@@ -49,12 +52,12 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
         payload = payload_of(future)
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
         batches = [
-            (index, batch, upsert.submit(run, list(batch), index, now))
+            (index, batch, upsert.submit(run, quote(list(batch)), index, now))
             for index, batch in enumerate(chunked(payload.jobs, settings.batch_size))
         ]
         in_flight.append((run, payload, batches))
     records = [
-        record.submit(run, payload, [batch_outcome(i, batch, f) for i, batch, f in batches])
+        record.submit(run, quote(payload), quote([batch_outcome(i, batch, f) for i, batch, f in batches]))
         for run, payload, batches in in_flight
     ]
     rows = [record.result() for record in records]
