@@ -6,16 +6,15 @@ show the result and clear the query cache.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from jobfeed.deploy import DEPLOYMENT, prefect_api_url, prefect_ui_url  # noqa: F401 - prefect_ui_url re-exported for pages
+from jobfeed.deploy import flow_run_url as _flow_run_url
 from jobfeed.redact import redact_text
 from jobfeed.settings import Settings, get_settings
 from jobfeed.store import Store
 
-DEPLOYMENT = "import-feeds/hourly"  # flow name / deployment name, as registered by `jobfeed deploy`
-LOCAL_PREFECT_UI_URL = "http://127.0.0.1:4200"
 
 
 def set_feed_disabled(store: Store, url: str, disabled: bool) -> None:
@@ -64,24 +63,9 @@ class RunNowResult:
     url: str | None = None
 
 
-def prefect_api_url(settings: Settings) -> str | None:
-    """The Prefect API to talk to, as the CLI picks it: PREFECT_API_URL, the setting, or a healthy local stack."""
-    from jobfeed import stack
-
-    return os.environ.get("PREFECT_API_URL") or settings.prefect_api_url or stack.local_prefect_api_url(settings)
-
-
-def prefect_ui_url(settings: Settings, api_url: str | None = None) -> str:
-    """Base URL of the Prefect UI: PREFECT_UI_URL, else the API URL without `/api`, else the local one."""
-    if settings.prefect_ui_url:
-        return settings.prefect_ui_url.rstrip("/")
-    api = (api_url or settings.prefect_api_url or "").rstrip("/")
-    return api.removesuffix("/api") if api else LOCAL_PREFECT_UI_URL
-
-
 def flow_run_url(flow_run_id: str, settings: Settings | None = None) -> str:
-    """Link to a flow run in the Prefect UI."""
-    return f"{prefect_ui_url(settings or get_settings())}/runs/flow-run/{flow_run_id}"
+    """Link to a flow run in the Prefect UI (jobfeed.deploy.flow_run_url with this process's settings)."""
+    return _flow_run_url(flow_run_id, settings or get_settings())
 
 
 def run_now(settings: Settings | None = None, *, deployment: str = DEPLOYMENT) -> RunNowResult:
@@ -105,8 +89,8 @@ def run_now(settings: Settings | None = None, *, deployment: str = DEPLOYMENT) -
     except Exception as exc:  # noqa: BLE001 - httpx/Prefect/HTTP errors alike: the page explains, no traceback
         return _unreachable(api_url, exc)
     run_id = str(flow_run.id)
-    ui = prefect_ui_url(settings, api_url)
-    return RunNowResult(True, f"Started flow run {flow_run.name}.", run_id, flow_run.name, f"{ui}/runs/flow-run/{run_id}")
+    return RunNowResult(True, f"Started flow run {flow_run.name}.", run_id, flow_run.name,
+                        _flow_run_url(run_id, settings, api_url))
 
 
 def _unreachable(api_url: str, exc: BaseException) -> RunNowResult:

@@ -275,7 +275,7 @@ def run_now_cmd(watch: bool = typer.Option(False, "--watch", help="wait for the 
     from jobfeed import deploy
 
     settings = _settings()
-    info = _deploy_call(deploy.run_now, watch=watch, ui_url=settings.prefect_ui_url)
+    info = _deploy_call(deploy.run_now, watch=watch, settings=settings)
     console.print(f"flow run [bold]{info.name}[/bold] ({info.id}): {info.state}")
     if info.url:
         console.print(info.url)

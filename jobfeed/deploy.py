@@ -1,16 +1,18 @@
-"""Prefect deployment operations for the CLI: create pool + deployment, run now, pause/resume."""
+"""Prefect deployment operations (CLI and dashboard): which server, create pool + deployment, run now,
+pause/resume, and links into the Prefect UI."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jobfeed.settings import Settings
+from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
+from jobfeed.stack import PROJECT_DIR
+from jobfeed.stack_procs import venv_script
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_PREFECT_UI_URL = LOCAL_PREFECT_API_URL.removesuffix("/api")
 DEPLOYMENT = "import-feeds/hourly"  # flow name / deployment name in prefect.yaml
 
 
@@ -47,10 +49,8 @@ def deploy(settings: Settings) -> str:
     _require_api()
     ensure_work_pool(settings.work_pool)
     env = {**os.environ, "JOBFEED_PROJECT_DIR": str(PROJECT_DIR), "SCHEDULE_TIMEZONE": settings.schedule_timezone}
-    prefect = Path(os.environ.get("VIRTUAL_ENV", "")) / "bin" / "prefect"
-    executable = str(prefect) if prefect.exists() else _venv_prefect()
     proc = subprocess.run(
-        [executable, "--no-prompt", "deploy", "--name", "hourly", "--pool", settings.work_pool],
+        [venv_script("prefect"), "--no-prompt", "deploy", "--name", "hourly", "--pool", settings.work_pool],
         cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
     )
     if proc.returncode != 0:
@@ -59,7 +59,7 @@ def deploy(settings: Settings) -> str:
     return DEPLOYMENT
 
 
-def run_now(*, watch: bool, ui_url: str | None) -> RunInfo:
+def run_now(*, watch: bool, settings: Settings) -> RunInfo:
     """Trigger the deployment (like the UI's Run); with watch, wait for the run to finish."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
@@ -70,7 +70,7 @@ def run_now(*, watch: bool, ui_url: str | None) -> RunInfo:
     except ObjectNotFound:
         raise DeployError(f"no deployment {DEPLOYMENT!r} on this Prefect server: run `jobfeed deploy` first") from None
     state = run.state.name if run.state else "unknown"
-    return RunInfo(str(run.id), run.name, state, flow_run_url(str(run.id), ui_url))
+    return RunInfo(str(run.id), run.name, state, flow_run_url(str(run.id), settings, os.environ["PREFECT_API_URL"]))
 
 
 def set_pool_paused(name: str, paused: bool) -> None:
@@ -87,10 +87,24 @@ def set_pool_paused(name: str, paused: bool) -> None:
             raise DeployError(f"no work pool {name!r}: run `jobfeed deploy` first") from None
 
 
-def flow_run_url(flow_run_id: str, ui_url: str | None) -> str | None:
-    """Link to a flow run in the Prefect UI (PREFECT_UI_URL, else derived from PREFECT_API_URL)."""
-    base = ui_url or _ui_from_api(os.environ.get("PREFECT_API_URL"))
-    return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
+def prefect_api_url(settings: Settings) -> str | None:
+    """The Prefect API to talk to: PREFECT_API_URL, the setting, or a healthy local stack; None = none."""
+    from jobfeed import stack
+
+    return os.environ.get("PREFECT_API_URL") or settings.prefect_api_url or stack.local_prefect_api_url(settings)
+
+
+def prefect_ui_url(settings: Settings, api_url: str | None = None) -> str:
+    """Base URL of the Prefect UI: PREFECT_UI_URL, else the API URL without `/api`, else the local one."""
+    if settings.prefect_ui_url:
+        return settings.prefect_ui_url.rstrip("/")
+    api = (api_url or settings.prefect_api_url or "").rstrip("/")
+    return api.removesuffix("/api") if api else LOCAL_PREFECT_UI_URL
+
+
+def flow_run_url(flow_run_id: str, settings: Settings, api_url: str | None = None) -> str:
+    """Link to a flow run in the Prefect UI."""
+    return f"{prefect_ui_url(settings, api_url)}/runs/flow-run/{flow_run_id}"
 
 
 def deployment_summary() -> dict[str, Any] | None:
@@ -112,19 +126,6 @@ def deployment_summary() -> dict[str, Any] | None:
         }
 
 
-def _ui_from_api(api_url: str | None) -> str | None:
-    if not api_url or not api_url.rstrip("/").endswith("/api"):
-        return None
-    return api_url.rstrip("/")[: -len("/api")]
-
-
 def _require_api() -> None:
     if not os.environ.get("PREFECT_API_URL"):
         raise DeployError("no Prefect server: start one with `jobfeed stack up` or set PREFECT_API_URL")
-
-
-def _venv_prefect() -> str:
-    import sys
-
-    candidate = Path(sys.executable).parent / "prefect"
-    return str(candidate) if candidate.exists() else "prefect"

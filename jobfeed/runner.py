@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +31,9 @@ class ImportResult:
 
 def use_prefect_server(settings: Settings) -> str | None:
     """Point this process at a Prefect API: PREFECT_API_URL, else the local stack's; None = temporary."""
-    from jobfeed import stack
+    from jobfeed.deploy import prefect_api_url
 
-    if os.environ.get("PREFECT_API_URL"):
-        return os.environ["PREFECT_API_URL"]
-    url = settings.prefect_api_url or stack.local_prefect_api_url(settings)
+    url = prefect_api_url(settings)
     if url:
         os.environ["PREFECT_API_URL"] = url
     return url

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from jobfeed import constants as C
 from jobfeed import stack_procs as P
+from jobfeed.redact import redact_url
 from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
 
 State = Literal["running", "started", "stopped", "external", "failed", "not running"]
@@ -61,18 +62,6 @@ class _Service:
 
     def status(self, state: State, pid: int | None = None, detail: str = "") -> ServiceStatus:
         return ServiceStatus(self.name, state, self.url, pid, detail, None if self.port is None else self.log_path)
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    netloc, slash, tail = rest.partition("/")
-    userinfo, at, hosts = netloc.rpartition("@")
-    if at and ":" in userinfo:
-        netloc = f"{userinfo.split(':', 1)[0]}:***@{hosts}"
-    return f"{scheme}://{netloc}{slash}{tail}"
 
 
 def _local_port(url: str, schemes: tuple[str, ...], default_port: int) -> int | None:

@@ -94,7 +94,7 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
     # pause: a run triggered now waits; resume: it starts and completes
     pool = os.environ["WORK_POOL"]
     deploy.set_pool_paused(pool, True)
-    waiting = deploy.run_now(watch=False, ui_url=None)
+    waiting = deploy.run_now(watch=False, settings=Settings())
     time.sleep(8)  # several worker polls (every ~5 s here)
     assert _flow_run_state(waiting.id) in {"SCHEDULED", "PENDING"}
     deploy.set_pool_paused(pool, False)
