@@ -21,9 +21,9 @@ from bson.timestamp import Timestamp
 from pymongo import MongoClient
 
 from jobfeed import stack_procs as P
+from jobfeed import stack_servers as S
 
 START_TIMEOUT_S = 90.0  # Prefect needs ~10 s to be healthy on 2 idle cores; others' tests may be running
-START_ATTEMPTS = 3  # free_port() races: another process may bind the port before the server does
 SETTLE_MAX_S = 30.0  # longest wait for the servers to go quiet between two measured runs
 SETTLE_CPU_PCT = 15.0  # "quiet": the servers together use less than this much of one core
 TOUCH_FIELDS = frozenset({"lastSeenAt", "feeds"})  # an update of only these is a touch, not a content write
@@ -54,34 +54,22 @@ class BenchStack:
     def _start(self, name: str, spawn: Callable[[int], subprocess.Popen[bytes]],
                healthy: Callable[[int], bool], log: Path) -> int:  # fmt: skip
         """Start one server on a free port, retrying on another port if it lost the race for it."""
-        for attempt in range(1, START_ATTEMPTS + 1):
-            port = P.free_port()
-            proc = spawn(port)
-            try:
-                P.wait_until(lambda: healthy(port), START_TIMEOUT_S, f"bench {name}", proc=proc, log_path=log)
-            except P.ServiceStartError:
-                exited = proc.poll() is not None
-                P.stop_process(proc.pid, timeout_s=5)
-                proc.wait()
-                if not exited or attempt == START_ATTEMPTS:
-                    raise
-                continue
-            self.procs[name] = proc
-            return port
-        raise AssertionError("unreachable")
+        self.procs[name], port = P.start_on_free_port(spawn, healthy, f"bench {name}", timeout=START_TIMEOUT_S,
+                                                      log_path=log)  # fmt: skip
+        return port
 
     def start(self) -> Self:
         """Start all three and wait until each answers."""
         d = self.dir
         self.mongo_port = self._start(
-            "mongo", lambda p: P.start_mongo_process(p, d / "mongo", d / "mongo.log"),
-            lambda p: P.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"), d / "mongo.log")
+            "mongo", lambda p: S.start_mongo_process(p, d / "mongo", d / "mongo.log"),
+            lambda p: S.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"), d / "mongo.log")
         self.redis_port = self._start(
-            "redis", lambda p: P.start_redis_process(p, d / "redis", d / "redis.log"),
-            lambda p: P.redis_ping(f"redis://127.0.0.1:{p}/0"), d / "redis.log")
+            "redis", lambda p: S.start_redis_process(p, d / "redis", d / "redis.log"),
+            lambda p: S.redis_ping(f"redis://127.0.0.1:{p}/0"), d / "redis.log")
         self.prefect_port = self._start(
-            "prefect", lambda p: P.start_prefect_process(p, d / "prefect-home", d / "prefect.log"),
-            lambda p: P.http_ok(f"http://127.0.0.1:{p}/api/health"), d / "prefect.log")  # fmt: skip
+            "prefect", lambda p: S.start_prefect_process(p, d / "prefect-home", d / "prefect.log"),
+            lambda p: S.http_ok(f"http://127.0.0.1:{p}/api/health"), d / "prefect.log")  # fmt: skip
         return self
 
     def env(self, db: str, **extra: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
 from jobfeed.stack import PROJECT_DIR
-from jobfeed.stack_procs import venv_script
+from jobfeed.stack_servers import venv_script
 
 LOCAL_PREFECT_UI_URL = LOCAL_PREFECT_API_URL.removesuffix("/api")
 DEPLOYMENT = "import-feeds/hourly"  # flow name / deployment name in prefect.yaml

@@ -1,25 +1,30 @@
-"""The local stack (`jobfeed stack up|down|status`): Mongo-compatible server, Redis and Prefect server."""
+"""The local stack (`jobfeed stack up|down|status`): Mongo-compatible server, Redis, Prefect server and workers."""
 
 from __future__ import annotations
 
 import dataclasses
 import fcntl
+import re
+import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from jobfeed import constants as C
 from jobfeed import stack_procs as P
+from jobfeed import stack_servers as S
 from jobfeed.redact import redact_url
 from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
 
 State = Literal["running", "started", "stopped", "external", "failed", "not running"]
-SERVICE_NAMES = ("mongo", "redis", "prefect", "worker")
+WORKER = "worker"  # the first worker's service name; `up --workers N` adds worker-2 ... worker-N
+_WORKER_NAME = re.compile(rf"{WORKER}(?:-([0-9]+))?")  # the service names worker_names() hands out
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # the worker runs flows from the checkout
 
 
@@ -79,7 +84,27 @@ def _local_port(url: str, schemes: tuple[str, ...], default_port: int) -> int | 
         return None
 
 
-def _services(settings: Settings, *, prefect: bool = True, worker: bool = False) -> list[_Service]:
+def worker_names(count: int) -> list[str]:
+    """Service names of `count` workers: the first keeps the single worker's name, then worker-2, worker-3..."""
+    return [f"{WORKER}-{i}" if i > 1 else WORKER for i in range(1, count + 1)]
+
+
+def _recorded_workers(settings: Settings) -> list[str]:
+    """Names of the workers with a pid file, in start order: `down` and `status` must see every one."""
+    numbered: dict[str, int] = {}
+    for path in (settings.state_dir.resolve() / "run").glob(f"{WORKER}*.pid"):
+        if match := _WORKER_NAME.fullmatch(path.stem):
+            numbered[path.stem] = int(match[1] or 1)
+    return sorted(numbered, key=numbered.__getitem__)
+
+
+def _pid_alive(pid_path: Path) -> bool:
+    """True when the pid file names a live process (a worker has no port to ping)."""
+    record = P.read_pid_file(pid_path)
+    return record is not None and P.process_alive(record.pid)
+
+
+def _services(settings: Settings, *, prefect: bool = True, workers: Sequence[str] = ()) -> list[_Service]:
     state = settings.state_dir.resolve()
     services: list[_Service] = []
 
@@ -87,8 +112,8 @@ def _services(settings: Settings, *, prefect: bool = True, worker: bool = False)
     mongo_uri = settings.mongodb_uri if port is None else f"mongodb://127.0.0.1:{port}/?directConnection=true"
     services.append(_Service(
         "mongo", redact_url(settings.mongodb_uri), port, "MONGODB_URI",
-        lambda: P.mongo_ping(mongo_uri),
-        lambda: P.start_mongo_process(port or 0, state / "mongo", state / "logs" / "mongo.log"),
+        lambda: S.mongo_ping(mongo_uri),
+        lambda: S.start_mongo_process(port or 0, state / "mongo", state / "logs" / "mongo.log"),
         ("secantusd-py", f"--port {port}"), state,
     ))  # fmt: skip
 
@@ -96,36 +121,33 @@ def _services(settings: Settings, *, prefect: bool = True, worker: bool = False)
     password = urlsplit(settings.redis_url).password if port_r is not None else None
     services.append(_Service(
         "redis", redact_url(settings.redis_url), port_r, "REDIS_URL",
-        lambda: P.redis_ping(settings.redis_url),
-        lambda: P.start_redis_process(
+        lambda: S.redis_ping(settings.redis_url),
+        lambda: S.start_redis_process(
             port_r or 0, state / "redis", state / "logs" / "redis.log", unquote(password) if password else None
         ),
         ("redis-server", str(port_r)),  # redis rewrites its cmdline to "<binary> 127.0.0.1:<port>"
         state,
     ))  # fmt: skip
 
+    api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
     if prefect:
-        api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
         port_p = _local_port(api_url, ("http",), 80)
         services.append(_Service(
             "prefect", redact_url(api_url), port_p, "PREFECT_API_URL",
-            lambda: P.http_ok(api_url.rstrip("/") + "/health"),
-            lambda: P.start_prefect_process(port_p or 0, state / "prefect", state / "logs" / "prefect.log"),
+            lambda: S.http_ok(api_url.rstrip("/") + "/health"),
+            lambda: S.start_prefect_process(port_p or 0, state / "prefect", state / "logs" / "prefect.log"),
             ("prefect", "server start", f"--port {port_p}"), state,
         ))  # fmt: skip
-    if worker:
-        api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
-        pid_path = state / "run" / "worker.pid"
-
-        def worker_alive() -> bool:
-            record = P.read_pid_file(pid_path)
-            return record is not None and P.process_alive(record.pid)
-
+    for name in workers:
+        pid_path = state / "run" / f"{name}.pid"
+        # One Prefect worker name per process and host: Prefect shows same-named workers on a pool as one.
+        worker_name = f"jobfeed-{name}-{socket.gethostname()}"
         services.append(_Service(
-            "worker", f"pool {settings.work_pool} -> {redact_url(api_url)}", 0, "PREFECT_API_URL",
-            worker_alive,
-            lambda: P.start_worker_process(api_url, settings.work_pool, state / "logs" / "worker.log", PROJECT_DIR),
-            ("prefect", "worker start", f"--pool {settings.work_pool}"), state, listens=False,
+            name, f"pool {settings.work_pool} -> {redact_url(api_url)}", 0, "PREFECT_API_URL",
+            partial(_pid_alive, pid_path),
+            partial(S.start_worker_process, api_url, settings.work_pool, state / "logs" / f"{name}.log", PROJECT_DIR,
+                    name=worker_name),
+            ("prefect", "worker start", f"--pool {settings.work_pool}", f"--name {worker_name}"), state, listens=False,
         ))  # fmt: skip
     return services
 
@@ -159,11 +181,11 @@ def _foreign_port(svc: _Service) -> str:
     )
 
 
-def up(settings: Settings, *, prefect: bool = True, worker: bool = False) -> list[ServiceStatus]:
-    """Start every local service that is not already running and healthy; idempotent."""
+def up(settings: Settings, *, prefect: bool = True, worker: bool = False, workers: int = 1) -> list[ServiceStatus]:
+    """Start every local service (with `worker`: `workers` Prefect workers) not already running; idempotent."""
     results: dict[str, ServiceStatus] = {}
     with _stack_lock(settings):
-        services = _services(settings, prefect=prefect, worker=worker and prefect)
+        services = _services(settings, prefect=prefect, workers=worker_names(workers) if worker and prefect else ())
         waiting: list[tuple[_Service, int, subprocess.Popen[bytes] | None, str]] = []
         for svc in services:  # start everything first, then wait: the servers boot in parallel
             if svc.port is None:
@@ -211,38 +233,41 @@ def down(settings: Settings) -> list[ServiceStatus]:
     """Stop the servers this stack started (pid file written by us and cmdline still matching)."""
     results: list[ServiceStatus] = []
     stopping: list[tuple[int, _Service, Future[bool]]] = []
-    with _stack_lock(settings), ThreadPoolExecutor(max_workers=len(SERVICE_NAMES)) as pool:
-        for svc in _services(settings, prefect=True, worker=True):
-            # Go by pid files, not by the current URLs: a server started before MONGODB_URI changed
-            # must still be stoppable.
-            record = P.read_pid_file(svc.pid_path)
-            if record is not None and P.is_ours(record):
-                # stopped in parallel: each clean shutdown takes 1-3 s
-                killed = pool.submit(P.stop_process, record.pid)
-                results.append(svc.status("stopped", record.pid))
-                stopping.append((len(results) - 1, svc, killed))
-            elif record is not None:
+    with _stack_lock(settings):
+        services = _services(settings, prefect=True, workers=_recorded_workers(settings))
+        with ThreadPoolExecutor(max_workers=len(services)) as pool:
+            for svc in services:
+                # Go by pid files, not by the current URLs: a server started before MONGODB_URI changed
+                # must still be stoppable.
+                record = P.read_pid_file(svc.pid_path)
+                if record is not None and P.is_ours(record):
+                    # stopped in parallel: each clean shutdown takes 1-3 s
+                    killed = pool.submit(P.stop_process, record.pid)
+                    results.append(svc.status("stopped", record.pid))
+                    stopping.append((len(results) - 1, svc, killed))
+                elif record is not None:
+                    svc.pid_path.unlink(missing_ok=True)
+                    detail = f"removed stale pid file (pid {record.pid} is gone or another program; left alone)"
+                    results.append(svc.status("not running", None, detail))
+                elif not svc.listens:
+                    continue  # no worker was started: nothing to report
+                elif svc.port is None:
+                    detail = f"{svc.setting} points elsewhere; not managed by jobfeed"
+                    results.append(svc.status("external", detail=detail))
+                else:
+                    results.append(svc.status("not running"))
+            for index, svc, killed in stopping:
+                if killed.result():
+                    detail = f"did not exit within {C.SERVICE_STOP_TIMEOUT_S:.0f} s; killed"
+                    results[index] = dataclasses.replace(results[index], detail=detail)
                 svc.pid_path.unlink(missing_ok=True)
-                detail = f"removed stale pid file (pid {record.pid} is gone or another program; left alone)"
-                results.append(svc.status("not running", None, detail))
-            elif not svc.listens:
-                continue  # no worker was started: nothing to report
-            elif svc.port is None:
-                results.append(svc.status("external", detail=f"{svc.setting} points elsewhere; not managed by jobfeed"))
-            else:
-                results.append(svc.status("not running"))
-        for index, svc, killed in stopping:
-            if killed.result():
-                detail = f"did not exit within {C.SERVICE_STOP_TIMEOUT_S:.0f} s; killed"
-                results[index] = dataclasses.replace(results[index], detail=detail)
-            svc.pid_path.unlink(missing_ok=True)
     return results
 
 
 def status(settings: Settings) -> list[ServiceStatus]:
     """Report each service's state; starts and stops nothing, and removes nothing."""
     results: list[ServiceStatus] = []
-    for svc in _services(settings, prefect=True, worker=True):
+    for svc in _services(settings, prefect=True, workers=_recorded_workers(settings)):
         if svc.port is None:
             results.append(_external(svc))
             continue
@@ -272,4 +297,4 @@ def local_prefect_api_url(settings: Settings) -> str | None:
     api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
     if _local_port(api_url, ("http",), 80) is None:
         return None
-    return api_url if P.http_ok(api_url.rstrip("/") + "/health") else None
+    return api_url if S.http_ok(api_url.rstrip("/") + "/health") else None

@@ -7,7 +7,6 @@ jobs collection holds exactly the distinct jobs of the feeds; the count invarian
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from jobfeed import stack_procs as P
+from jobfeed import stack_servers as S
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 4
@@ -77,19 +77,17 @@ def cluster(tmp_path: Path, db_name: str, monkeypatch: pytest.MonkeyPatch) -> It
         monkeypatch.setenv(key, value)
     procs: list[int] = []
     try:
-        server = P.start_prefect_process(port, tmp_path / "prefect", tmp_path / "prefect.log")
+        server = S.start_prefect_process(port, tmp_path / "prefect", tmp_path / "prefect.log")
         procs.append(server.pid)
-        P.wait_until(lambda: P.http_ok(api + "/health"), 120, "prefect server", proc=server, log_path=tmp_path / "prefect.log")
+        P.wait_until(lambda: S.http_ok(api + "/health"), 120, "prefect server", proc=server, log_path=tmp_path / "prefect.log")
         with temporary_settings(updates={PREFECT_API_URL: api}):  # wins over a session's test harness
             ensure_work_pool(pool)
             _deploy_without_limit(pool)
             logs = tuple(tmp_path / f"worker-{i}.log" for i in range(1, WORKERS + 1))
             for i, log in enumerate(logs, 1):
                 # --limit 2: without it the first worker to poll takes all four runs and the other idles.
-                # (stack_procs.start_worker_process has no limit/name parameters; same argv otherwise.)
-                argv = [P.venv_script("prefect"), "worker", "start", "--pool", pool, "--type", "process",
-                        "--install-policy", "never", "--limit", str(RUNS // WORKERS), "--name", f"scale-worker-{i}"]
-                procs.append(P.spawn(argv, log, env=dict(os.environ), cwd=ROOT).pid)
+                worker = S.start_worker_process(api, pool, log, ROOT, limit=RUNS // WORKERS, name=f"scale-worker-{i}")
+                procs.append(worker.pid)
             for log in logs:  # both polling before any run exists, so both get a share
                 P.wait_until(lambda log=log: "started" in log.read_text().lower(), 60, f"worker {log.name}", log_path=log)
             yield Cluster(api, pool, logs)

@@ -14,6 +14,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from jobfeed import stack_procs as P
+from jobfeed import stack_servers as S
 from tests.support.services import MongoService, RedisService
 
 
@@ -34,7 +35,7 @@ def test_mongo_kill_restart_keeps_acknowledged_writes(mongo: MongoService) -> No
     mongo.kill()
     assert not mongo.running
     assert pid is not None and not P.process_alive(pid)
-    assert not P.mongo_ping(mongo.uri)
+    assert not S.mongo_ping(mongo.uri)
 
     mongo.restart()
     assert mongo.port == port and mongo.pid != pid
@@ -88,7 +89,7 @@ def test_redis_kill_and_restart_on_same_port() -> None:
     with RedisService() as service:
         port = service.port
         service.kill()
-        assert not P.redis_ping(service.url)
+        assert not S.redis_ping(service.url)
         service.restart()
         assert service.port == port and service.client().ping() is True
 
@@ -122,6 +123,6 @@ def test_wait_until_times_out_with_the_subject_named() -> None:
 
 
 def test_redis_server_binary_is_executable() -> None:
-    binary = P.redis_server_binary()
+    binary = S.redis_server_binary()
     assert os.access(binary, os.X_OK)
 

@@ -203,6 +203,7 @@ class AuthMongoService:
     @staticmethod
     def create(storage_path: Path, user: str, password: str) -> Any:
         from jobfeed import stack_procs as P
+        from jobfeed import stack_servers as S
         from tests.support.services import MongoService
 
         class _Auth(MongoService):
@@ -218,11 +219,11 @@ class AuthMongoService:
                 config = self.storage_path.parent / f"{self.storage_path.name}.secantusd.toml"
                 if not config.exists():
                     config.write_text("# empty on purpose\n")
-                argv = P.mongo_argv(self.port, self.storage_path, config) + (["--auth"] if self.auth else [])
+                argv = S.mongo_argv(self.port, self.storage_path, config) + (["--auth"] if self.auth else [])
                 return P.spawn(argv, self.log_path)
 
             def _healthy(self) -> bool:
-                return P.mongo_ping(self.auth_uri() if self.auth else self.uri)
+                return S.mongo_ping(self.auth_uri() if self.auth else self.uri)
 
             def enable_auth(self) -> None:
                 client = self.client()

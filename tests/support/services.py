@@ -15,8 +15,7 @@ import redis
 
 from jobfeed import constants as C
 from jobfeed import stack_procs as P
-
-START_ATTEMPTS = 3  # a free port can be taken by a parallel test between free_port() and bind; pick another
+from jobfeed import stack_servers as S
 
 
 class _ManagedServer:
@@ -58,24 +57,17 @@ class _ManagedServer:
         if self.running:
             return self
         # Before the first start nobody knows the port yet, so a lost race for it can move to another.
-        attempts = 1 if (self._port_fixed or self._started_once) else START_ATTEMPTS
-        for attempt in range(1, attempts + 1):
-            proc = self._spawn()
-            try:
-                P.wait_until(self._healthy, self.start_timeout, f"{self.name} on 127.0.0.1:{self.port}",
-                             proc=proc, log_path=self.log_path)  # fmt: skip
-            except P.ServiceStartError:
-                exited = proc.poll() is not None
-                P.stop_process(proc.pid, timeout_s=5)
-                proc.wait()
-                if not exited or attempt == attempts:
-                    raise
-                self.port = P.free_port()
-                continue
-            self._proc = proc
-            self._started_once = True
-            return self
-        raise AssertionError("unreachable")
+        attempts = 1 if (self._port_fixed or self._started_once) else P.START_ATTEMPTS
+        self._proc, self.port = P.start_on_free_port(
+            self._spawn_on, lambda _port: self._healthy(), self.name,
+            timeout=self.start_timeout, log_path=self.log_path, port=self.port, attempts=attempts,
+        )  # fmt: skip
+        self._started_once = True
+        return self
+
+    def _spawn_on(self, port: int) -> subprocess.Popen[bytes]:
+        self.port = port  # _spawn() and _healthy() (overridden by subclasses) read the port from here
+        return self._spawn()
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM, then SIGKILL after a bound); no-op when not running."""
@@ -147,10 +139,10 @@ class MongoService(_ManagedServer):
         return client
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return P.start_mongo_process(self.port, self.storage_path, self.log_path)
+        return S.start_mongo_process(self.port, self.storage_path, self.log_path)
 
     def _healthy(self) -> bool:
-        return P.mongo_ping(self.uri)
+        return S.mongo_ping(self.uri)
 
 
 class RedisService(_ManagedServer):
@@ -175,7 +167,7 @@ class RedisService(_ManagedServer):
         return client
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return P.start_redis_process(self.port, self.base_dir / "data", self.log_path, self.password)
+        return S.start_redis_process(self.port, self.base_dir / "data", self.log_path, self.password)
 
     def _healthy(self) -> bool:
-        return P.redis_ping(self.url)
+        return S.redis_ping(self.url)
