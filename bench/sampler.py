@@ -3,8 +3,8 @@
 `python -m bench.sampler OUT.json -- import --feeds-file F --json` runs the jobfeed CLI in this
 process while a thread samples every thread's stack each few ms. Deterministic profilers (cProfile)
 see only the thread that enabled them, and Prefect runs tasks in worker threads; pyinstrument is
-not a dependency. Each sample goes to one group (imports, fetch, parse, normalize, DB, locks,
-Prefect, CLI/other) and is weighted by the CPU time that thread used since the last sample (Linux
+not a dependency. Each sample goes to one group (imports, fetch, parse, normalize, HTML->text, spool
+files, DB, locks, Prefect, CLI/other) and is weighted by the CPU time that thread used since the last sample (Linux
 per-thread CPU clocks), so a thread asleep in C costs nothing wherever its stack points.
 
 Groups are reliable; single functions less so: the sampler runs when it gets the GIL, so samples
@@ -26,8 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 INTERVAL_S = 0.005  # 200 Hz: enough samples for a 10 s run, ~1-3 % overhead
 MAX_SAMPLES = 400_000  # bounds memory and time for a runaway run (~30 min at 200 Hz)
 PROJECT_GROUPS = (  # path fragment of project code -> group; the first match wins
-    ("jobfeed/fetch", "fetch"), ("jobfeed/netguard", "fetch"), ("jobfeed/parse/", "parse"),
-    ("jobfeed/normalize", "normalize"), ("jobfeed/text", "normalize"), ("jobfeed/dates", "normalize"),
+    ("jobfeed/fetch", "fetch"), ("jobfeed/netguard", "fetch"), ("jobfeed/httpclient", "fetch"),
+    ("jobfeed/parse/", "parse"), ("jobfeed/normalize", "normalize"), ("jobfeed/extract", "normalize"),
+    ("jobfeed/dates", "normalize"), ("jobfeed/text", "HTML->text"), ("jobfeed/spool", "spool files"),
     ("jobfeed/store/", "DB"), ("jobfeed/locks", "locks (Redis)"),
 )  # fmt: skip
 PROJECT_DIRS = ("/jobfeed/", "/tasks/", "/flows/")

@@ -9,7 +9,6 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from jobfeed import constants as C
-from jobfeed.importlog import chunked
 from jobfeed.reasons import FailureReason
 from jobfeed.settings import get_settings
 from tasks.config import resolve_feed_list
@@ -20,8 +19,9 @@ from tasks.record import publish_summary, record_import_log
 from tasks.start import start_run
 from tasks.upsert import upsert_batch
 
-# quote(): job lists go to tasks as they are; Prefect would otherwise walk every job looking for
-# futures to resolve (~18 ms per 500-job batch, bench/README.md).
+# Jobs travel between tasks as batch files (jobfeed/spool.py), never as parameters: memory stays flat
+# and Prefect has nothing big to walk. quote(): payloads and outcomes go to tasks as they are;
+# Prefect would otherwise walk every field looking for futures to resolve (bench/README.md).
 # No `from __future__ import annotations` here: Prefect's flow.serve() cannot handle it (notes/stack.md).
 
 
@@ -51,13 +51,10 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
         run = fetches[future]
         payload = payload_of(future)
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
-        batches = [
-            (index, batch, upsert.submit(run, quote(list(batch)), index, now))
-            for index, batch in enumerate(chunked(payload.jobs, settings.batch_size))
-        ]
+        batches = [(batch, upsert.submit(run, batch, now)) for batch in payload.batches]
         in_flight.append((run, payload, batches))
     records = [
-        record.submit(run, quote(payload), quote([batch_outcome(i, batch, f) for i, batch, f in batches]))
+        record.submit(run, quote(payload), quote([batch_outcome(batch, future) for batch, future in batches]))
         for run, payload, batches in in_flight
     ]
     rows = [record.result() for record in records]

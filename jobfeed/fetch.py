@@ -6,7 +6,6 @@ socket or zlib exception escapes for a network condition.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import socket
 import ssl
@@ -15,89 +14,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from pathlib import Path
+
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from jobfeed import constants as C
-from jobfeed.fetch_limits import Inflater, Watchdog
+from jobfeed.fetch_limits import BodySink, Watchdog, read_body
 from jobfeed.models import ConditionalState, FetchResult, FetchStatus
-from jobfeed.netguard import allowed_addresses, check_url_allowed
+from jobfeed.httpclient import base_headers, make_client, timeouts
+from jobfeed.netguard import check_url_allowed
 from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.redact import redact_text, redact_url
 from jobfeed.settings import Settings, get_settings
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-class GuardedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, connecting only to addresses the address guard approved.
-
-    The guard's early check (on every hop, before the request) resolves the host name, and a plain
-    client would resolve it again to connect: a DNS server answering a public address the first time
-    and 127.0.0.1 the second (DNS rebinding) would get the connection through. Here the name is
-    resolved and checked once, and the socket connects to those very addresses. TLS still verifies
-    the certificate against the host name (httpcore takes SNI from the URL, not from the socket).
-    """
-
-    def __init__(self, allow_hosts: tuple[str, ...]) -> None:
-        self.allow_hosts = allow_hosts
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        addresses = allowed_addresses(host, port, self.allow_hosts)  # raises FeedError: never connects
-        if addresses is None:  # allow-listed by name: the operator vouches for whatever it resolves to
-            return super().connect_tcp(host, port, timeout, local_address, socket_options)
-        error: httpcore.ConnectError | None = None
-        for address in addresses:  # like socket.create_connection: the first address that answers
-            try:
-                return super().connect_tcp(str(address), port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                error = exc
-        assert error is not None  # allowed_addresses never returns an empty list
-        raise error
-
-
-def make_client(settings: Settings | None = None) -> httpx.Client:
-    """An httpx.Client configured for feed fetching (timeouts, limits, headers, no auto-redirects)."""
-    settings = settings or get_settings()
-    transport = httpx.HTTPTransport(
-        # No keep-alive: every fetch gets a fresh connection, so the deadline watchdog always sees
-        # the socket from connect on (feeds are fetched once an hour; reuse would save nothing).
-        limits=httpx.Limits(max_connections=C.HTTP_MAX_CONNECTIONS, max_keepalive_connections=0),
-        # No env proxies or .netrc: a proxy resolves names itself, which would bypass the address
-        # guard, and .netrc could attach credentials to a URL a feed redirected us to.
-        trust_env=False,
-    )
-    _use_backend(transport, GuardedBackend(settings.allow_hosts))
-    return httpx.Client(
-        transport=transport,
-        timeout=_timeouts(settings.http_timeout_s),
-        follow_redirects=False,  # fetch_feed follows them itself, re-checking each hop's address
-        headers=_base_headers(),
-        trust_env=False,
-    )
-
-
-def _use_backend(transport: httpx.HTTPTransport, backend: httpcore.NetworkBackend) -> None:
-    """Make the transport's connection pool open its sockets through `backend`.
-
-    httpx 0.28 has no public parameter for httpcore's `network_backend`, so this sets it on the pool
-    httpx built. Checked, not assumed: if a future httpx lays its transport out differently, creating
-    a client fails here (and in the tests) instead of silently fetching without the connect-time guard.
-    """
-    pool = getattr(transport, "_pool", None)
-    if not isinstance(pool, httpcore.ConnectionPool) or not hasattr(pool, "_network_backend"):
-        raise RuntimeError("httpx/httpcore internals changed: cannot pin connections to checked addresses")
-    pool._network_backend = backend
+__all__ = ["fetch_feed", "make_client", "parse_retry_after"]
 
 
 def fetch_feed(
@@ -106,14 +39,18 @@ def fetch_feed(
     state: ConditionalState | None = None,
     settings: Settings | None = None,
     client: httpx.Client | None = None,
+    body_path: Path | None = None,
 ) -> FetchResult:
-    """GET a feed (conditionally when state is given) and return its body or NOT_MODIFIED; else FeedError."""
+    """GET a feed (conditionally when state is given) and return its body or NOT_MODIFIED; else FeedError.
+
+    With `body_path`, the body streams into that file (FetchResult.body_path) instead of memory.
+    """
     settings = settings or get_settings()
     started = time.monotonic()
     watchdog = Watchdog(settings.http_timeout_s)
     http = client or make_client(settings)
     try:
-        return _fetch(http, url, state or ConditionalState(), settings, watchdog, started)
+        return _fetch(http, url, state or ConditionalState(), settings, watchdog, started, body_path)
     finally:
         watchdog.cancel()
         if client is None:
@@ -144,9 +81,10 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def _fetch(
-    http: httpx.Client, url: str, state: ConditionalState, settings: Settings, watchdog: Watchdog, started: float
+    http: httpx.Client, url: str, state: ConditionalState, settings: Settings, watchdog: Watchdog, started: float,
+    body_path: Path | None,
 ) -> FetchResult:
-    headers = _base_headers()  # per request too, so a caller's client cannot ask for codings we cannot cap
+    headers = base_headers()  # per request too, so a caller's client cannot ask for codings we cannot cap
     if state.etag:
         headers["If-None-Match"] = state.etag
     if state.last_modified:
@@ -157,7 +95,7 @@ def _fetch(
         watchdog.check(_where(current))
         with _mapped_errors(current, watchdog):
             with http.stream(
-                "GET", current, headers=headers, timeout=_timeouts(watchdog.remaining()),
+                "GET", current, headers=headers, timeout=timeouts(watchdog.remaining()),
                 follow_redirects=False, extensions={"trace": watchdog.trace},
             ) as response:
                 watchdog.watch(response.extensions.get("network_stream"))  # a reused connection
@@ -165,14 +103,15 @@ def _fetch(
                 if response.status_code in REDIRECT_STATUSES and location:
                     current = urljoin(current, location.strip())
                     continue
-                return _final(response, current, state, settings, watchdog, started)
+                return _final(response, current, state, settings, watchdog, started, body_path)
     raise FeedError(
         FailureReason.TOO_MANY_REDIRECTS, f"more than {C.MAX_REDIRECTS} redirects, starting at {redact_url(url)}"
     )
 
 
 def _final(
-    response: httpx.Response, url: str, state: ConditionalState, settings: Settings, watchdog: Watchdog, started: float
+    response: httpx.Response, url: str, state: ConditionalState, settings: Settings, watchdog: Watchdog, started: float,
+    body_path: Path | None,
 ) -> FetchResult:
     status, where, h = response.status_code, _where(url), response.headers
     if status == 304:
@@ -182,13 +121,17 @@ def _final(
             body_hash=state.body_hash, elapsed_ms=_ms_since(started),
         )
     if 200 <= status < 300:
-        body = _read_body(response, settings.max_feed_bytes, watchdog, where)
-        digest = hashlib.sha256(body).hexdigest()
+        with BodySink(body_path) as sink:
+            read_body(response, settings.max_feed_bytes, watchdog, where, sink)
+        digest = sink.hash.hexdigest()
         unchanged = state.body_hash is not None and digest == state.body_hash
+        if unchanged and body_path is not None:
+            body_path.unlink(missing_ok=True)
         return FetchResult(
             FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.OK, url, status,
-            body=b"" if unchanged else body, content_type=h.get("content-type"), etag=h.get("etag"),
+            body=b"" if unchanged else sink.value(), content_type=h.get("content-type"), etag=h.get("etag"),
             last_modified=h.get("last-modified"), body_hash=digest, elapsed_ms=_ms_since(started),
+            body_path=None if unchanged or body_path is None else str(body_path), body_size=sink.size,
         )
     retry_after = parse_retry_after(h.get("retry-after"))
     if status == 429:
@@ -204,36 +147,14 @@ def _final(
     raise FeedError(FailureReason.HTTP_4XX, f"unexpected HTTP {status} (no usable redirect) from {where}")
 
 
-def _read_body(response: httpx.Response, cap: int, watchdog: Watchdog, where: str, *, truncate: bool = False) -> bytes:
-    """The decoded body, at most `cap` bytes: TOO_LARGE beyond it (or just cut, when truncate)."""
-    length = response.headers.get("content-length", "").strip()
-    if not truncate and length.isdigit() and int(length) > cap:
-        raise FeedError(FailureReason.TOO_LARGE, f"{where} announced {int(length):,} bytes, over the {cap:,}-byte limit")
-    inflater = Inflater(response.headers.get("content-encoding", ""), where)
-    out = bytearray()
-    received = 0
-    for raw in response.iter_raw(C.STREAM_CHUNK_BYTES):
-        received += len(raw)
-        inflater.feed(raw, out, cap)
-        if received > cap or len(out) > cap:
-            if truncate:
-                return bytes(out[:cap])
-            raise FeedError(FailureReason.TOO_LARGE, f"{where} sent more than {cap:,} bytes{inflater.note}")
-        watchdog.check(where)  # a body dripping faster than the read timeout still ends on time
-    inflater.finish(out)
-    if len(out) > cap:
-        if truncate:
-            return bytes(out[:cap])
-        raise FeedError(FailureReason.TOO_LARGE, f"{where} sent more than {cap:,} bytes{inflater.note}")
-    return bytes(out)
-
-
 def _is_html(response: httpx.Response, watchdog: Watchdog, where: str) -> bool:
     """True when an error response is an HTML page rather than a terse API/feed error."""
     if "html" in response.headers.get("content-type", "").lower():
         return True
     try:
-        head = _read_body(response, C.ERROR_BODY_SNIFF_BYTES, watchdog, where, truncate=True)
+        with BodySink(None) as sink:
+            read_body(response, C.ERROR_BODY_SNIFF_BYTES, watchdog, where, sink, truncate=True)
+        head = sink.value()
     except (FeedError, httpx.HTTPError, OSError):
         return False  # an unreadable error body: the status code alone decides (HTTP_4XX)
     start = head[:1024].lstrip().lower()
@@ -292,19 +213,6 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _base_headers() -> dict[str, str]:
-    return {"User-Agent": C.USER_AGENT, "Accept": C.HTTP_ACCEPT, "Accept-Encoding": C.HTTP_ACCEPT_ENCODING}
-
-
-def _timeouts(remaining: float) -> httpx.Timeout:
-    """Per-phase timeouts, none longer than what is left of the whole-fetch deadline."""
-    left = max(remaining, 0.001)
-    return httpx.Timeout(
-        connect=min(C.HTTP_CONNECT_TIMEOUT_S, left), read=min(C.HTTP_READ_TIMEOUT_S, left),
-        write=min(C.HTTP_WRITE_TIMEOUT_S, left), pool=min(C.HTTP_POOL_TIMEOUT_S, left),
-    )
 
 
 def _where(url: str) -> str:

@@ -1,12 +1,20 @@
-"""The two limits of one fetch that httpx does not enforce itself: decoded size and wall-clock time."""
+"""The two limits of one fetch that httpx does not enforce itself: decoded size and wall-clock time.
+
+Also where a body goes while it is read (BodySink: memory or a spool file, hashed on the way)."""
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import threading
 import time
 import zlib
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from jobfeed import constants as C
 
 from jobfeed.reasons import FailureReason, FeedError
 
@@ -59,6 +67,66 @@ class Inflater:
             raise FeedError(FailureReason.NETWORK_ERROR, f"{self.where} sent a corrupt {self.kind} body: {exc}") from None
         if not self._z.eof and self._started:
             raise FeedError(FailureReason.NETWORK_ERROR, f"{self.where} sent a truncated {self.kind} body")
+
+
+class BodySink:
+    """Where a body goes while it is read: memory, or a file (spooled imports); hashed on the way."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self._memory = bytearray() if path is None else None
+        self._file: BinaryIO | None = open(path, "wb") if path is not None else None  # noqa: SIM115 - closed in __exit__
+
+    def write(self, chunk: bytes | bytearray) -> None:
+        self.hash.update(chunk)
+        self.size += len(chunk)
+        if self._file is not None:
+            self._file.write(chunk)
+        else:
+            assert self._memory is not None
+            self._memory += chunk
+
+    def value(self) -> bytes:
+        """The body, when it was kept in memory (b"" when it went to a file)."""
+        return bytes(self._memory) if self._memory is not None else b""
+
+    def __enter__(self) -> BodySink:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def read_body(
+    response: httpx.Response, cap: int, watchdog: Watchdog, where: str, sink: BodySink, *, truncate: bool = False
+) -> None:
+    """Write the decoded body to sink, at most `cap` bytes: TOO_LARGE beyond it (or just cut, when truncate)."""
+    length = response.headers.get("content-length", "").strip()
+    if not truncate and length.isdigit() and int(length) > cap:
+        raise FeedError(FailureReason.TOO_LARGE, f"{where} announced {int(length):,} bytes, over the {cap:,}-byte limit")
+    inflater = Inflater(response.headers.get("content-encoding", ""), where)
+    out = bytearray()  # decoded bytes of the current chunk only: memory stays at one chunk
+    received = 0
+    for raw in response.iter_raw(C.STREAM_CHUNK_BYTES):
+        received += len(raw)
+        inflater.feed(raw, out, cap - sink.size)
+        if received > cap or sink.size + len(out) > cap:
+            if truncate:
+                sink.write(out[: cap - sink.size])
+                return
+            raise FeedError(FailureReason.TOO_LARGE, f"{where} sent more than {cap:,} bytes{inflater.note}")
+        sink.write(out)
+        out.clear()
+        watchdog.check(where)  # a body dripping faster than the read timeout still ends on time
+    inflater.finish(out)
+    if sink.size + len(out) > cap:
+        if truncate:
+            sink.write(out[: cap - sink.size])
+            return
+        raise FeedError(FailureReason.TOO_LARGE, f"{where} sent more than {cap:,} bytes{inflater.note}")
+    sink.write(out)
 
 
 # --- the deadline ----------------------------------------------------------------------------

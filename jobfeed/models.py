@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from jobfeed.constants import MAX_TEXT_FIELD_CHARS
 from jobfeed.reasons import FailureReason
 from jobfeed.redact import redact_url
+from jobfeed.text import html_to_text
 
 
 class FeedSpec(BaseModel):
@@ -85,6 +87,8 @@ class FetchResult:
     last_modified: str | None = None
     body_hash: str | None = None
     elapsed_ms: int = 0
+    body_path: str | None = None  # the body is in this file instead of `body` (spooled fetch)
+    body_size: int = 0  # decoded bytes received
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +113,28 @@ class Job:
     category: str | None
     url: str | None
     descriptionHtml: str | None
-    descriptionText: str | None
     publishedAt: datetime | None
     contentHash: str
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.externalId)
+
+    @property
+    def descriptionText(self) -> str | None:  # noqa: N802 - the stored field's name
+        """Plain text of the description, derived on demand: only jobs being written need it, so an
+        unchanged job never pays for HTML-to-text (it was half of normalization, bench/README.md)."""
+        if self.descriptionHtml is None:
+            return None
+        return html_to_text(self.descriptionHtml)[:MAX_TEXT_FIELD_CHARS] or None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Job:
+        """A Job from a stored dict (dead-letter payloads); derived or unknown keys are ignored."""
+        return cls(**{name: doc.get(name) for name in JOB_FIELDS})
+
+
+JOB_FIELDS = tuple(Job.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ def check_url_allowed(url: str, allow_hosts: Sequence[str]) -> None:
 
     This is the early check, on every hop before a request is sent. It is not the only one: the HTTP
     client's connections go through `allowed_addresses` again at connect time and connect to an
-    address that check approved (fetch.GuardedBackend), so a DNS answer that changes between the two
+    address that check approved (httpclient.GuardedBackend), so a DNS answer that changes between the two
     lookups (DNS rebinding) cannot steer a connection to an internal address. Resolution itself is
     the system resolver's and cannot be interrupted, so a very slow DNS server can outlast the fetch
     deadline.

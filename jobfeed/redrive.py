@@ -46,7 +46,7 @@ def redrive_letter(store: Store, letter: dict[str, Any], *, now: datetime) -> Re
     key = letter["key"]
     token = f"redrive:{key}"  # idempotent: a repeated re-drive counts and writes the same way
     if kind == "batch":
-        jobs = [Job(**doc) for doc in payload.get("jobs", [])]
+        jobs = [Job.from_doc(doc) for doc in payload.get("jobs", [])]
         counts = store.jobs.upsert_batch(jobs, feed_url=letter["feed"], token=token, now=now)
     elif kind == "item" and payload.get("format") and payload.get("raw"):
         parsed = ParsedFeed(FeedFormat(payload["format"]), [json.loads(payload["raw"])])

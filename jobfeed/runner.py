@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -64,7 +65,8 @@ def run_import(
         watcher = threading.Thread(target=_show_progress, args=(store, started, feed_count, stop, console), daemon=True)
         watcher.start()
     try:
-        state = import_feeds(feeds_file=feeds_file, feed_urls=feed_urls, return_state=True)
+        with _without_heartbeats():
+            state = import_feeds(feeds_file=feeds_file, feed_urls=feed_urls, return_state=True)
     finally:
         stop.set()
         if watcher:
@@ -80,6 +82,22 @@ def run_import(
     if any((doc.get("error") or {}).get("reason") in {"dns_error", "network_error", "timeout"} for doc in logs):
         notes.append("Feeds failed with a network reason: no internet here? `make demo` imports the bundled samples offline.")
     return ImportResult(logs=logs, flow_run_id=flow_run_id, exit_code=exit_code, notes=notes)
+
+
+def _without_heartbeats() -> AbstractContextManager[Any]:
+    """No flow-run heartbeats for an import run in this process, unless the operator asked for them.
+
+    Prefect's heartbeats feed an automation that marks zombie runs of *deployments* crashed (the
+    hourly schedule and `run-now` go through the worker, where they stay on). A CLI run is watched by
+    its own terminal, and a killed one is recovered by the next run's start-run (via Prefect's state
+    or the lock TTL). The heartbeat thread sleeps in 1 s steps and is joined at exit: ~1 s on every
+    `jobfeed import` (bench/README.md, fixed costs), a third of a run where nothing changed.
+    """
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY") or os.environ.get("PREFECT_RUNNER_HEARTBEAT_FREQUENCY"):
+        return nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def _show_progress(store: Any, started: datetime, total: int, stop: threading.Event, console: Console) -> None:

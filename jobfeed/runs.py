@@ -8,6 +8,7 @@ from datetime import datetime
 
 from jobfeed.importlog import FeedFailure, UpsertCounts
 from jobfeed.models import ConditionalState, FeedFormat, FeedSpec, ItemFailure, Job
+from jobfeed.spool import BatchRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,7 @@ class FeedRun:
 class FeedPayload:
     """What fetch-and-normalize produced for one feed: jobs, or a classified reason why not."""
 
-    jobs: list[Job] = field(default_factory=list)
+    batches: list[BatchRef] = field(default_factory=list)  # the normalized jobs, in spool files
     item_failures: list[ItemFailure] = field(default_factory=list)
     error: FeedFailure | None = None
     not_modified: bool = False

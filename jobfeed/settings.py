@@ -53,6 +53,9 @@ class Settings(OpsSettings, UiSettings):
     prefect_api_url: str | None = Field(default=None, description="Prefect's own; None = local stack or ephemeral")
     prefect_ui_url: str | None = Field(default=None, description="links from the dashboard to flow runs")
     state_dir: Path = Field(default=Path(".jobfeed"), alias="JOBFEED_STATE_DIR")
+    spool_dir: Path | None = Field(
+        default=None, description="working files of running imports (feed bodies, job batches); None = system temp"
+    )
 
     @field_validator("fetch_allow_hosts")
     @classmethod

@@ -1,4 +1,4 @@
-"""Task: fetch one feed and normalize its items (one task run per feed, never per job)."""
+"""Task: fetch one feed and normalize its items into batch files (one task run per feed, never per job)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from prefect.cache_policies import NO_CACHE
 from jobfeed import constants as C
 from jobfeed.fetch import fetch_feed
 from jobfeed.importlog import FeedFailure
+from jobfeed.ingest import ingest_body
 from jobfeed.models import ConditionalState, FetchStatus
-from jobfeed.normalize import normalize_items
-from jobfeed.parse import parse_feed
 from jobfeed.reasons import FeedError
 from jobfeed.runs import FeedPayload, FeedRun
 from jobfeed.settings import get_settings
+from jobfeed.spool import BatchWriter, FeedSpool, spool_root
 from tasks.policy import retry_options
 
 
@@ -30,27 +30,40 @@ def fetch_and_normalize(run: FeedRun) -> FeedPayload:
     if run.skip is not None:
         return FeedPayload()
     settings = get_settings()
+    spool = FeedSpool(spool_root(settings.spool_dir), run.log_id).reset()  # a retry starts clean
     try:
-        result = fetch_feed(run.feed.url, state=run.state, settings=settings)
+        return _fetch_into(spool, run, settings.batch_size)
+    except BaseException:
+        spool.remove()  # a retry or the record task owns nothing of this attempt
+        raise
+    finally:
+        spool.remove_body()  # the jobs are in batch files now; the body is not needed again
+
+
+def _fetch_into(spool: FeedSpool, run: FeedRun, batch_size: int) -> FeedPayload:
+    try:
+        result = fetch_feed(run.feed.url, state=run.state, settings=get_settings(), body_path=spool.body_path)
     except FeedError as exc:
         if exc.reason.transient:
             if exc.retry_after_s:
                 time.sleep(min(exc.retry_after_s, C.RETRY_AFTER_CAP_S))  # the board asked us to wait
             raise  # Prefect retries with backoff; the flow turns the last failure into a value
+        spool.remove()
         return FeedPayload(error=FeedFailure(exc.reason, exc.message))
     conditional = ConditionalState(result.etag, result.last_modified, result.body_hash or run.state.body_hash)
     if result.status is FetchStatus.NOT_MODIFIED:
+        spool.remove()
         return FeedPayload(not_modified=True, conditional=conditional, http_status=result.http_status, fetch_ms=result.elapsed_ms)
     try:
-        parsed = parse_feed(result.body, result.content_type)
+        ingested = ingest_body(spool.body_path, result.content_type, run.feed.url, BatchWriter(spool, batch_size))
     except FeedError as exc:
+        spool.remove()
         return FeedPayload(error=FeedFailure(exc.reason, exc.message), http_status=result.http_status, fetch_ms=result.elapsed_ms)
-    normalized = normalize_items(parsed, run.feed.url)
     return FeedPayload(
-        jobs=normalized.jobs,
-        item_failures=normalized.failures,
+        batches=ingested.batches,
+        item_failures=ingested.failures,
         conditional=conditional,
-        format=parsed.format,
+        format=ingested.format,
         http_status=result.http_status,
         fetch_ms=result.elapsed_ms,
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from jobfeed import constants as C
 from jobfeed.importlog import FeedFailure, UpsertCounts
-from jobfeed.models import Job
 from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.redact import redact_text
 from jobfeed.runs import BatchOutcome, FeedPayload
+from jobfeed.spool import BatchRef, load_batch
 from jobfeed.store import is_transient_db_error
 
 
@@ -34,12 +33,12 @@ def payload_of(future: Any) -> FeedPayload:
     return FeedPayload(error=FeedFailure(FailureReason.INTERNAL_ERROR, f"unexpected task result {type(value).__name__}"))
 
 
-def batch_outcome(index: int, jobs: Sequence[Job], future: Any) -> BatchOutcome:
-    """The upsert task's counts, or its final error with the jobs kept for a dead letter."""
+def batch_outcome(batch: BatchRef, future: Any) -> BatchOutcome:
+    """The upsert task's counts, or its final error with the batch's jobs kept for a dead letter."""
     value = future.result(raise_on_failure=False)
     if isinstance(value, UpsertCounts):
-        return BatchOutcome(index=index, size=len(jobs), counts=value)
+        return BatchOutcome(index=batch.index, size=batch.size, counts=value)
     exc = value if isinstance(value, BaseException) else RuntimeError(f"unexpected result {value!r}")
     failure = failure_of(exc)
     attempts = C.UPSERT_RETRIES + 1 if failure.reason.transient else 1
-    return BatchOutcome(index=index, size=len(jobs), error=failure, attempts=attempts, jobs=list(jobs))
+    return BatchOutcome(index=batch.index, size=batch.size, error=failure, attempts=attempts, jobs=load_batch(batch))

@@ -17,6 +17,7 @@ from jobfeed.notify import notify_after_run
 from jobfeed.redrive import batch_payload, item_letter
 from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
 from jobfeed.settings import get_settings
+from jobfeed.spool import FeedSpool, spool_root
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 
@@ -82,8 +83,9 @@ def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOut
             log_id=run.log_id,
         )
         notify_after_run(store, run.feed.public_url, run.feed.name, previous_state)  # never raises; may auto-disable
+    settings = get_settings()
+    FeedSpool(spool_root(settings.spool_dir), run.log_id).remove()  # its batches are stored or dead letters now
     if run.lock_token:
-        settings = get_settings()
         get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.public_url, run.lock_token)
     return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.public_url,
             "reason": (doc.get("error") or {}).get("reason")}

@@ -15,6 +15,7 @@ from jobfeed.models import FeedSpec
 from jobfeed.reasons import FailureReason
 from jobfeed.runs import FeedRun
 from jobfeed.settings import get_settings
+from jobfeed.spool import prune, spool_root
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 from tasks.prefect_api import flow_run_is_alive
@@ -38,11 +39,13 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
             store.logs.finish(str(log["_id"]), finished_at=now, fields=fields)
             if log.get("flowRunId"):  # its holder is dead: free the feed now, not when the lock expires
                 locks.release(log["fileName"], log["flowRunId"])
+    prune(spool_root(settings.spool_dir))  # working files of runs that died without cleaning up
     runs = []
     for feed in feeds:
         log_id = store.logs.open(feed_url=feed.public_url, feed_name=feed.name, flow_run_id=run_id, started_at=now)
         skip, token, note = None, None, None
-        if store.feeds.is_disabled(feed.public_url):
+        disabled, state = store.feeds.run_state(feed.public_url)
+        if disabled:
             skip = FeedFailure(FailureReason.DISABLED, "feed is disabled in the feeds collection")
         else:
             lock = locks.acquire(feed.public_url, run_id or log_id)
@@ -51,7 +54,7 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
             else:
                 skip = FeedFailure(FailureReason.LOCKED, f"flow run {lock.holder} is importing this feed now")
         runs.append(
-            FeedRun(feed, log_id, run_id, now, state=store.feeds.conditional_state(feed.public_url), skip=skip,
+            FeedRun(feed, log_id, run_id, now, state=state, skip=skip,
                     lock_token=token, lock_note=note)
         )
     return runs

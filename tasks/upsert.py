@@ -1,4 +1,4 @@
-"""Task: upsert one batch of jobs (retried with backoff on transient database errors)."""
+"""Task: upsert one batch file of jobs (retried with backoff on transient database errors)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
 from jobfeed.importlog import UpsertCounts
-from jobfeed.models import Job
 from jobfeed.runs import FeedRun
+from jobfeed.spool import BatchRef, load_batch
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 
 
 @task(
     name="upsert-batch",
-    task_run_name="upsert {run.feed.name} batch {index}",
+    task_run_name="upsert {run.feed.name} batch {batch.index}",
     cache_policy=NO_CACHE,
     **retry_options(C.UPSERT_RETRIES),
 )
-def upsert_batch(run: FeedRun, jobs: list[Job], index: int, now: datetime) -> UpsertCounts:
-    """Write one batch; idempotent, so a retry after a dropped connection counts exactly."""
-    return get_store().jobs.upsert_batch(jobs, feed_url=run.feed.public_url, token=run.batch_token(index), now=now)
+def upsert_batch(run: FeedRun, batch: BatchRef, now: datetime) -> UpsertCounts:
+    """Write one batch file's jobs; idempotent, so a retry after a dropped connection counts exactly."""
+    jobs = load_batch(batch)
+    return get_store().jobs.upsert_batch(jobs, feed_url=run.feed.public_url, token=run.batch_token(batch.index), now=now)

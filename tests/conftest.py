@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ os.environ.update(
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "JOBFEED_STATE_DIR": "/nonexistent-jobfeed-state",  # tests never touch a developer's stack
         "PREFECT_API_URL": "",  # tests use prefect_test_harness, never a developer's server
+        "SPOOL_DIR": tempfile.mkdtemp(prefix="jobfeed-test-spool-"),  # runs' working files, watched by tests
     }
 )
 os.environ.pop("PREFECT_API_URL")
@@ -94,3 +96,8 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's spool directory (runs clean up their own; a killed one may not)."""
+    shutil.rmtree(os.environ.get("SPOOL_DIR", ""), ignore_errors=True)

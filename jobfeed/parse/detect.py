@@ -67,17 +67,22 @@ def is_html_type(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
 
 
-def sniff(body: bytes, content_type: str | None = None) -> Sniffed:
-    """Classify a body by its first bytes (may raise xmlsafe.UnknownEncodingError)."""
+def sniff(body: bytes, content_type: str | None = None, *, size: int | None = None) -> Sniffed:
+    """Classify a body by its first bytes (may raise xmlsafe.UnknownEncodingError).
+
+    `body` may be just the start of a spooled body (at least MAX_PROLOG_SCAN_BYTES of it, when it
+    is that long); `size` is then the whole body's length.
+    """
+    size = len(body) if size is None else size
     if not body or body.isspace():  # isspace() stops at the first non-space byte: no copy
-        return Sniffed(BodyKind.EMPTY)
+        return Sniffed(BodyKind.EMPTY if size <= len(body) else BodyKind.TOO_LONG_PROLOG)
     codec = detect_encoding(body, content_type)
     html_type = is_html_type(content_type)
     head = decode_head(body, codec, SNIFF_BYTES).lstrip(_LEADING_SPACE)
-    complete = len(body) <= SNIFF_BYTES
+    complete = size <= SNIFF_BYTES
     if not head and not complete:  # a huge run of leading whitespace: look further
         head = decode_head(body, codec, MAX_PROLOG_SCAN_BYTES).lstrip(_LEADING_SPACE)
-        complete = len(body) <= MAX_PROLOG_SCAN_BYTES
+        complete = size <= MAX_PROLOG_SCAN_BYTES
     if not head:
         return Sniffed(BodyKind.EMPTY if complete else BodyKind.TOO_LONG_PROLOG, codec)
     first = head[0]
@@ -88,7 +93,7 @@ def sniff(body: bytes, content_type: str | None = None) -> Sniffed:
     verdict = _scan_prolog(head, complete)
     if verdict is None and not complete:  # a long comment before the root: read further
         head = decode_head(body, codec, MAX_PROLOG_SCAN_BYTES).lstrip(_LEADING_SPACE)
-        complete = len(body) <= MAX_PROLOG_SCAN_BYTES
+        complete = size <= MAX_PROLOG_SCAN_BYTES
         verdict = _scan_prolog(head, complete)
     if verdict is None:
         return Sniffed(BodyKind.TOO_LONG_PROLOG, codec)

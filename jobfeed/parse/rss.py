@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from jobfeed.models import FeedFormat, ParsedFeed
-from jobfeed.parse.values import as_item, text_of
-from jobfeed.parse.xmlsafe import namespace_map, stream_elements
+from jobfeed.models import FeedFormat
+from jobfeed.parse.dialect import XmlDialect
+from jobfeed.parse.values import text_of
+from jobfeed.parse.namespaces import namespace_map
 
-ITEM_DEPTH = 3  # rss (1) / channel (2) / item (3)
 _NAMESPACES = namespace_map()  # unknown URIs (each board's job_listing namespace) -> local names
-_WANTED = frozenset({"item", "title"})  # items, and the channel's own title
 
-
-def parse_rss(body: bytes, codec: str) -> ParsedFeed:
-    """Parse an RSS 2.0 body into raw items, streaming one item at a time."""
-    items = []
-    title = None
-    for name, value in stream_elements(
-        body, codec, depth=ITEM_DEPTH, wanted=_WANTED, namespaces=_NAMESPACES
-    ):
-        if name == "item":
-            items.append(as_item(value))
-        elif title is None:
-            title = text_of(value)
-    return ParsedFeed(format=FeedFormat.RSS, items=items, title=title)
+RSS = XmlDialect(
+    format=FeedFormat.RSS,
+    depth=3,  # rss (1) / channel (2) / item (3)
+    item="item",
+    wanted=frozenset({"item", "title"}),  # items, and the channel's own title
+    namespaces=_NAMESPACES,
+    title_of=text_of,
+)

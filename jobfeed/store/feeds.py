@@ -25,8 +25,12 @@ class FeedStateRepo:
 
     def conditional_state(self, url: str) -> ConditionalState:
         """What to send as If-None-Match / If-Modified-Since, and the last body's hash."""
-        doc = self.coll.find_one({"url": url}, {"etag": 1, "lastModified": 1, "bodyHash": 1}) or {}
-        return ConditionalState(doc.get("etag"), doc.get("lastModified"), doc.get("bodyHash"))
+        return self.run_state(url)[1]
+
+    def run_state(self, url: str) -> tuple[bool, ConditionalState]:
+        """What a run needs to know of a feed, in one read: is it disabled, and its conditional state."""
+        doc = self.coll.find_one({"url": url}, {"disabled": 1, "etag": 1, "lastModified": 1, "bodyHash": 1}) or {}
+        return bool(doc.get("disabled")), ConditionalState(doc.get("etag"), doc.get("lastModified"), doc.get("bodyHash"))
 
     def is_disabled(self, url: str) -> bool:
         doc = self.coll.find_one({"url": url}, {"disabled": 1})

@@ -10,7 +10,6 @@ INDEXES: dict[str, list[IndexModel]] = {
         # identity: one document per job per board; upserts and the per-batch hash read use it
         IndexModel([("source", ASCENDING), ("externalId", ASCENDING)], unique=True, name="source_externalId"),
         IndexModel([("lastSeenAt", DESCENDING)], name="lastSeenAt"),  # dashboard: newest jobs, stale jobs
-        IndexModel([("source", ASCENDING), ("publishedAt", DESCENDING)], name="source_publishedAt"),
         IndexModel([("source", ASCENDING), ("lastSeenAt", DESCENDING)], name="source_lastSeenAt"),  # dashboard/API jobs of one board, newest first
     ],
     "import_logs": [
@@ -32,7 +31,16 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+# Indexes earlier versions created and nothing reads any more: each one costs every insert.
+RETIRED: dict[str, list[str]] = {"jobs": ["source_publishedAt"]}
+
+
 def ensure_indexes(db: Database) -> None:
-    """Create all indexes; MongoDB makes this a no-op when they already exist."""
+    """Create all indexes (a no-op when they exist) and drop retired ones."""
     for collection, models in INDEXES.items():
         db[collection].create_indexes(models)
+    for collection, names in RETIRED.items():
+        existing = set(db[collection].index_information())
+        for name in names:
+            if name in existing:
+                db[collection].drop_index(name)

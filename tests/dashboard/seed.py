@@ -58,7 +58,7 @@ def make_job(i: int, *, source: str = "jobicy.com", title: str | None = None, co
     return Job(
         source=source, externalId=f"{source}-{i}", title=title or f"Engineer {i}", company=company,
         location=location, jobType="full-time", category="dev", url=f"https://{source}/jobs/{i}",
-        descriptionHtml=html or f"<p>Job <b>{i}</b></p>", descriptionText=f"Job {i}", publishedAt=T0 - timedelta(days=i),
+        descriptionHtml=html or f"<p>Job <b>{i}</b></p>", publishedAt=T0 - timedelta(days=i),
         contentHash=f"hash-{source}-{i}-{title}-{html}",
     )  # fmt: skip
 

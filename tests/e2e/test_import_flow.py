@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,7 @@ def run_flow(store: Store, urls: list[str]) -> dict[str, dict[str, Any]]:
     assert len(logs) == len(urls), state
     for log in logs:
         assert log["status"] != "running"
+        assert not (Path(os.environ["SPOOL_DIR"]) / str(log["_id"])).exists()  # working files removed
         assert log["totalFetched"] == log["newJobs"] + log["updatedJobs"] + log["unchangedJobs"] + log["failedJobs"]
         assert log["totalImported"] == log["newJobs"] + log["updatedJobs"]
     return {log["fileName"]: log for log in logs}

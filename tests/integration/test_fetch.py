@@ -124,6 +124,32 @@ def test_compressed_bodies_are_inflated(server: FeedServer, encoding: str) -> No
     assert result.body == FEED and result.body_hash == hashlib.sha256(FEED).hexdigest()
 
 
+@pytest.mark.parametrize("route", ["big?bytes=300000", "tiny.xml?encoding=gzip"])
+def test_spooled_body_streams_to_its_file(server: FeedServer, tmp_path: Path, route: str) -> None:
+    path = tmp_path / "body"
+    result = fetch_feed(server.url(route), settings=settings(), body_path=path)
+    on_disk = path.read_bytes()
+    assert result.status is FetchStatus.OK and result.body == b"" and result.body_path == str(path)
+    assert len(on_disk) == result.body_size and on_disk.endswith(b"</rss>\n")
+    assert result.body_hash == hashlib.sha256(on_disk).hexdigest()  # hashed on the way, same as in memory
+    assert fetch_feed(server.url(route), settings=settings()).body == on_disk  # decoded exactly as in memory
+
+
+def test_spooled_same_body_is_not_modified_and_leaves_no_file(server: FeedServer, tmp_path: Path) -> None:
+    url = server.url("tiny.xml?conditional=0")
+    first = fetch_feed(url, settings=settings(), body_path=tmp_path / "first")
+    again = fetch_feed(url, state=ConditionalState(body_hash=first.body_hash), settings=settings(),
+                       body_path=tmp_path / "again")
+    assert again.status is FetchStatus.NOT_MODIFIED and again.body_path is None
+    assert not (tmp_path / "again").exists()
+
+
+def test_spooled_endless_body_stops_at_the_cap(server: FeedServer, tmp_path: Path) -> None:
+    error = fetch_error(server.url("endless"), settings=settings(max_feed_bytes=256 * 1024), body_path=tmp_path / "b")
+    assert error.reason is FailureReason.TOO_LARGE
+    assert (tmp_path / "b").stat().st_size <= 256 * 1024  # never more than the cap on disk either
+
+
 def test_body_just_under_the_cap_is_fine(server: FeedServer) -> None:
     result = fetch_feed(server.url("big?bytes=200000"), settings=settings(max_feed_bytes=200_000))
     assert len(result.body) == 200_000 and result.body.endswith(b"</rss>\n")

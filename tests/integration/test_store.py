@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import MongoClient, monitoring
 
+from jobfeed.constants import LAST_SEEN_REFRESH_S
 from jobfeed.importlog import LogStatus
 from jobfeed.models import ConditionalState, Job
 from jobfeed.store import Store
@@ -20,7 +22,7 @@ def make_job(i: int, title: str = "Engineer", source: str = "jobicy.com") -> Job
     return Job(
         source=source, externalId=f"https://jobicy.com/?p={i}", title=f"{title} {i}", company="ACME",
         location="Remote", jobType="full-time", category="Dev", url=f"https://jobicy.com/jobs/{i}",
-        descriptionHtml="<p>line one</p>\n<p>line two</p>", descriptionText="line one\nline two",
+        descriptionHtml="<p>line one</p>\n<p>line two</p>",
         publishedAt=NOW, contentHash=f"hash-{title}-{i}",
     )
 
@@ -43,7 +45,7 @@ def test_new_unchanged_updated_counts_are_exact(store: Store) -> None:
     assert doc["descriptionHtml"] == "<p>line one</p>\n<p>line two</p>"  # multi-line HTML intact
     untouched = store.db.jobs.find_one({"externalId": "https://jobicy.com/?p=5"})
     assert untouched["lastWrite"]["token"] == "run1:0"  # unchanged jobs were never rewritten
-    assert untouched["lastSeenAt"] == NOW + timedelta(hours=2)
+    assert untouched["lastSeenAt"] == NOW  # seen again within LAST_SEEN_REFRESH_S: not even touched
 
 
 def test_retry_of_half_written_batch_counts_the_same(store: Store) -> None:
@@ -77,29 +79,67 @@ def test_two_feeds_racing_on_the_same_jobs_count_each_job_once(store: Store) -> 
     assert store.db.jobs.count_documents({"feeds": {"$all": ["feedA", "feedB"]}}) == 200
 
 
-def test_unchanged_batch_costs_one_read_and_one_write_statement(store: Store, mongo_service) -> None:
+class CommandLog(monitoring.CommandListener):
+    """The names of the commands a client sends (what the server is asked to do)."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name != "endSessions":  # pymongo closing its sessions, not our work
+            self.commands.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+
+@pytest.fixture
+def watched(store: Store, mongo_service) -> Iterator[tuple[Store, CommandLog]]:
+    """The test's database through a client that records every command it sends."""
+    log = CommandLog()
+    client = MongoClient(mongo_service.uri, tz_aware=True, event_listeners=[log])
+    yield Store(client, store.db.name), log
+    client.close()
+
+
+def test_unchanged_batch_costs_one_read_and_no_write(store: Store, watched: tuple[Store, CommandLog]) -> None:
     jobs = [make_job(i) for i in range(50)]
     store.jobs.upsert_batch(jobs, feed_url="f1", token="a", now=NOW)
-
-    class Listener(monitoring.CommandListener):
-        def __init__(self) -> None:
-            self.commands: list[str] = []
-
-        def started(self, event: monitoring.CommandStartedEvent) -> None:
-            if event.command_name != "endSessions":  # pymongo closing its sessions, not our work
-                self.commands.append(event.command_name)
-
-        def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
-        def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
-
-    listener = Listener()
-    client = MongoClient(mongo_service.uri, tz_aware=True, event_listeners=[listener])
-    try:
-        counts = Store(client, store.db.name).jobs.upsert_batch(jobs, feed_url="f1", token="b", now=NOW)
-    finally:
-        client.close()
+    other, log = watched
+    counts = other.jobs.upsert_batch(jobs, feed_url="f1", token="b", now=NOW + timedelta(hours=1))
     assert counts.unchanged == 50
-    assert listener.commands == ["find", "update"]  # no per-document writes
+    assert log.commands == ["find"]  # seen again within LAST_SEEN_REFRESH_S: nothing to write
+
+
+def test_unchanged_jobs_are_touched_after_the_refresh_interval_or_from_a_new_feed(
+    store: Store, watched: tuple[Store, CommandLog]
+) -> None:
+    jobs = [make_job(i) for i in range(4)]
+    store.jobs.upsert_batch(jobs, feed_url="f1", token="r1", now=NOW)
+    other, log = watched
+    soon = NOW + timedelta(seconds=LAST_SEEN_REFRESH_S - 60)
+    later = NOW + timedelta(seconds=LAST_SEEN_REFRESH_S + 60)
+
+    counts = other.jobs.upsert_batch(jobs[:2], feed_url="f2", token="r2", now=soon)  # a second feed of the board
+    assert counts.unchanged == 2 and log.commands == ["find", "update"]  # one statement for the batch
+    assert store.db.jobs.find_one({"externalId": jobs[0].externalId})["feeds"] == ["f1", "f2"]
+    assert store.db.jobs.find_one({"externalId": jobs[3].externalId})["feeds"] == ["f1"]
+
+    log.commands.clear()
+    counts = other.jobs.upsert_batch(jobs, feed_url="f1", token="r3", now=later)
+    assert counts.unchanged == 4 and log.commands == ["find", "update"]
+    seen = {doc["externalId"]: doc["lastSeenAt"] for doc in store.db.jobs.find()}
+    assert [seen[job.externalId] for job in jobs] == [soon, soon, later, later]  # 0, 1 were stamped at `soon`
+    assert {doc["lastWrite"]["token"] for doc in store.db.jobs.find()} == {"r1"}  # touched, never rewritten
+
+
+def test_new_jobs_are_plain_inserts(watched: tuple[Store, CommandLog]) -> None:
+    other, log = watched
+    counts = other.jobs.upsert_batch([make_job(i) for i in range(3)], feed_url="f1", token="r1", now=NOW)
+    assert (counts.new, log.commands) == (3, ["find", "insert"])  # not upserts: ~3x cheaper for the server
+    doc = other.db.jobs.find_one({"externalId": "https://jobicy.com/?p=0"}, {"_id": 0, "lastWrite": 0})
+    assert doc["descriptionText"] == "line one\nline two"  # derived from the HTML when written
+    assert (doc["firstSeenAt"], doc["lastSeenAt"], doc["lastChangedAt"], doc["feeds"]) == (NOW, NOW, NOW, ["f1"])
 
 
 def test_database_rejects_one_item_the_rest_import(store: Store) -> None:

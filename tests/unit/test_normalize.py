@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 import jobfeed.normalize as normalize_module
+import jobfeed.extract as extract_module
+import jobfeed.models as models_module
 from jobfeed.models import FeedFormat, ItemFailure, Job, NormalizedFeed, ParsedFeed
 from jobfeed.normalize import content_hash, normalize_items, source_for
 from jobfeed.parse import parse_feed
@@ -553,18 +555,20 @@ def test_duplicate_identity_keeps_the_first() -> None:
 
 
 def test_unexpected_error_fails_one_item_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    def exploding(fragment: str) -> str:
-        if "boom" in fragment:
-            raise RuntimeError("kaput")
-        return html_to_text(fragment)
+    real_parse_date = normalize_module.parse_date
 
-    monkeypatch.setattr(normalize_module, "html_to_text", exploding)
+    def exploding(value: object, **kwargs: object) -> object:
+        if value == "boom":
+            raise RuntimeError("kaput")
+        return real_parse_date(value, **kwargs)
+
+    monkeypatch.setattr(normalize_module, "parse_date", exploding)
     parsed = ParsedFeed(
         format=FeedFormat.RSS,
         items=[
-            {"guid": "a", "title": "A", "description": "<p>fine</p>"},
-            {"guid": "b", "title": "B", "description": "<p>boom</p>"},
-            {"guid": "c", "title": "C", "description": "<p>fine too</p>"},
+            {"guid": "a", "title": "A", "pubDate": "Mon, 03 Nov 2025 09:00:00 +0000"},
+            {"guid": "b", "title": "B", "pubDate": "boom"},
+            {"guid": "c", "title": "C"},
         ],
     )
     result = normalize_items(parsed, "https://board.example/feed", now=NOW)
@@ -723,7 +727,8 @@ def test_far_future_date_is_dropped_but_job_kept() -> None:
 
 
 def test_text_fields_are_truncated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalize_module, "MAX_TEXT_FIELD_CHARS", 10)
+    for module in (normalize_module, extract_module, models_module):  # where each field is capped
+        monkeypatch.setattr(module, "MAX_TEXT_FIELD_CHARS", 10)
     job = one_job(
         {
             "guid": "g",

@@ -12,7 +12,7 @@ import pytest
 
 from jobfeed.constants import SNIFF_BYTES
 from jobfeed.models import FeedFormat
-from jobfeed.parse import parse_feed, xmlsafe
+from jobfeed.parse import detect_feed, parse_feed, stream_items, xmlsafe
 from jobfeed.parse.detect import BodyKind, sniff
 from jobfeed.parse.rss import _NAMESPACES as RSS_NAMESPACES
 from jobfeed.reasons import FailureReason, FeedError
@@ -194,31 +194,32 @@ def test_valid_feed_with_zero_items_is_an_empty_success() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "fmt", "depth"),
-    [
-        ("jobicy_job_feed.xml", FeedFormat.RSS, 3),
-        ("atom_feed.xml", FeedFormat.ATOM, 2),
-        ("rdf_feed.xml", FeedFormat.RDF, 2),
-    ],
+    ("body", "fmt"),
+    [("jobicy_job_feed.xml", FeedFormat.RSS), ("atom_feed.xml", FeedFormat.ATOM), ("rdf_feed.xml", FeedFormat.RDF)],
 )
 def test_xml_is_parsed_in_streaming_mode(
-    monkeypatch: pytest.MonkeyPatch, body: str, fmt: FeedFormat, depth: int
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: str, fmt: FeedFormat
 ) -> None:
-    calls: list[dict[str, Any]] = []
-    real_parse = xmlsafe.xmltodict.parse
+    # a spooled body is read chunk by chunk and each item is handed over as soon as it is complete
+    monkeypatch.setattr(xmlsafe, "READ_CHUNK_BYTES", 128)
+    path = tmp_path / "body"
+    path.write_bytes(load(body))
+    chunks_read = 0
+    real_chunks = xmlsafe._raw_chunks
 
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs)
-        result = real_parse(*args, **kwargs)
-        assert result is None  # streaming mode never builds the whole document
-        return result
+    def counting(source: Any) -> Any:
+        nonlocal chunks_read
+        for chunk in real_chunks(source):
+            chunks_read += 1
+            yield chunk
 
-    monkeypatch.setattr(xmlsafe.xmltodict, "parse", spy)
-    assert parse_feed(load(body)).format is fmt
-    assert len(calls) == 1
-    assert calls[0]["item_depth"] == depth
-    assert callable(calls[0]["item_callback"])
-    assert calls[0]["expat"] is xmlsafe.SafeExpat
+    monkeypatch.setattr(xmlsafe, "_raw_chunks", counting)
+    seen_at: list[int] = []
+    detected = detect_feed(path)
+    assert detected.format is fmt
+    stream_items(path, detected, lambda item: seen_at.append(chunks_read))
+    assert len(seen_at) >= 2 and seen_at[0] < chunks_read  # the first item came before the last chunk
+    assert len(parse_feed(load(body)).items) == len(seen_at)  # the in-memory path finds the same items
 
 
 # --- Namespaces: match by local name whatever URI the board uses ----------------------------------
@@ -315,7 +316,7 @@ def test_external_entity_is_refused_and_never_read() -> None:
 def test_hardened_parser_refuses_doctype_even_without_the_prolog_scan(fixture: str) -> None:
     # stream_elements is the last line of defence: the DOCTYPE handler on the one expat parser
     with pytest.raises(FeedError) as caught:
-        xmlsafe.stream_elements(
+        xmlsafe.collect_elements(
             load(fixture), "utf-8", depth=3, wanted=frozenset({"item"}), namespaces=RSS_NAMESPACES
         )
     assert caught.value.reason is FailureReason.XML_FORBIDDEN
@@ -344,7 +345,7 @@ def test_doctype_refused_in_wide_encodings(encoding: str) -> None:
     body = text.encode(encoding)
     assert parse_error(body).reason is FailureReason.XML_FORBIDDEN
     with pytest.raises(FeedError) as caught:  # and through the parser itself, not only the sniff
-        xmlsafe.stream_elements(
+        xmlsafe.collect_elements(
             body, encoding, depth=3, wanted=frozenset({"item"}), namespaces=RSS_NAMESPACES
         )
     assert caught.value.reason is FailureReason.XML_FORBIDDEN
