@@ -1,5 +1,5 @@
 """`python -m jobfeed` = the `jobfeed` command."""
 
-from jobfeed.cli import app
+from jobfeed.cli import main
 
-app(prog_name="jobfeed")
+main()

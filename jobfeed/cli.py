@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from jobfeed import cli_imports, cli_ops, cli_stack
+from jobfeed.cli_common import exit_now
 
 app = typer.Typer(help="jobfeed: import job feeds into MongoDB with Prefect.", no_args_is_help=True)
 stack_app = typer.Typer(help="Start/stop the local stack (Mongo-compatible server, Redis, Prefect server).")
@@ -27,5 +28,11 @@ app.command("pause")(cli_ops.pause_cmd)
 app.command("resume")(cli_ops.resume_cmd)
 
 
-def main() -> None:  # pragma: no cover - console-script shim
-    app()
+def main() -> None:
+    """The `jobfeed` command (console script and `python -m jobfeed`); see cli_common.exit_now."""
+    try:
+        app(prog_name="jobfeed")
+    except SystemExit as exc:
+        if exc.code is not None and not isinstance(exc.code, int):
+            raise  # sys.exit("message"): let Python print it
+        exit_now(exc.code or 0)

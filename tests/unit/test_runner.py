@@ -1,4 +1,4 @@
-"""How the CLI runs the flow in its own process: no heartbeat thread unless the operator wants one."""
+"""The CLI process: the flow runs without a heartbeat thread unless asked, and the process exits fast."""
 
 from __future__ import annotations
 
@@ -22,3 +22,19 @@ def test_an_operators_heartbeat_setting_is_kept(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv(name, "60")
     with _without_heartbeats():  # left to Prefect, which reads the variable itself
         assert get_current_settings().flows.heartbeat_frequency is not None
+
+
+def test_exit_now_runs_atexit_handlers_flushes_and_keeps_the_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    marker = tmp_path / "flushed"
+    script = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+        "sys.stdout.write('buffered output')\n"
+        "from jobfeed.cli_common import exit_now\n"
+        "exit_now(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, marker.read_text()) == (3, "buffered output", "yes")
