@@ -47,9 +47,13 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
     runs = start(feeds)
     fetches = {fetch.submit(run): run for run in runs}
     in_flight = []
+    rows = []
     for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
         run = fetches[future]
         payload = payload_of(future)
+        if payload.row is not None:  # nothing to write: the fetch task recorded it already
+            rows.append(payload.row)
+            continue
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
         batches = [(batch, upsert.submit(run, batch, now)) for batch in payload.batches]
         in_flight.append((run, payload, batches))
@@ -57,7 +61,7 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
         record.submit(run, quote(payload), quote([batch_outcome(batch, future) for batch, future in batches]))
         for run, payload, batches in in_flight
     ]
-    rows = [record.result() for record in records]
+    rows += [record.result() for record in records]
     publish_summary(rows)
     bugs = [row for row in rows if row.get("reason") == FailureReason.INTERNAL_ERROR.value]
     if bugs:  # a bug in jobfeed must fail the flow run visibly, after every log was written

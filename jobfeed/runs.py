@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from jobfeed.importlog import FeedFailure, UpsertCounts
 from jobfeed.models import ConditionalState, FeedFormat, FeedSpec, ItemFailure, Job
@@ -42,6 +43,7 @@ class FeedPayload:
     format: FeedFormat | None = None
     http_status: int | None = None
     fetch_ms: int | None = None
+    row: dict[str, Any] | None = None  # the summary row, when the fetch task already recorded the feed
 
 
 @dataclass(slots=True)

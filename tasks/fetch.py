@@ -17,6 +17,7 @@ from jobfeed.runs import FeedPayload, FeedRun
 from jobfeed.settings import get_settings
 from jobfeed.spool import BatchWriter, FeedSpool, spool_root
 from tasks.policy import retry_options
+from tasks.record import finish_feed
 
 
 @task(
@@ -26,9 +27,19 @@ from tasks.policy import retry_options
     **retry_options(C.FETCH_RETRIES),
 )
 def fetch_and_normalize(run: FeedRun) -> FeedPayload:
-    """Fetch (conditional GET), parse and normalize one feed; permanent failures come back as values."""
-    if run.skip is not None:
-        return FeedPayload()
+    """Fetch (conditional GET), parse and normalize one feed; permanent failures come back as values.
+
+    A feed with nothing to upsert (not modified, skipped, failed for good, no jobs) is recorded here
+    at once (`payload.row`): the hourly run where most feeds answer 304 then costs one task run per
+    feed instead of two (bench/README.md, re-import).
+    """
+    payload = _fetch(run) if run.skip is None else FeedPayload()
+    if not payload.batches:
+        payload.row = finish_feed(run, payload, [])
+    return payload
+
+
+def _fetch(run: FeedRun) -> FeedPayload:
     settings = get_settings()
     spool = FeedSpool(spool_root(settings.spool_dir), run.log_id).reset()  # a retry starts clean
     try:

@@ -32,6 +32,15 @@ SUMMARY_COLUMNS = ("feedName", "status", "totalFetched", "newJobs", "updatedJobs
 )
 def record_import_log(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome]) -> dict[str, Any]:
     """Add up the batches, park failed ones as dead letters, finish the ImportLog and feed state."""
+    return finish_feed(run, payload, batches)
+
+
+def finish_feed(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome]) -> dict[str, Any]:
+    """The work of record-import-log; also done inside fetch-and-normalize for a feed with nothing to write.
+
+    Idempotent (the log finishes once, the feed state counts a run once, dead letters are keyed), so
+    a retried task may run it again.
+    """
     store = get_store()
     now = datetime.now(UTC)
     counts = UpsertCounts(failures=list(payload.item_failures))
