@@ -196,10 +196,9 @@ def profile(bench: Bench) -> dict[str, Any]:
 def rss(bench: Bench, labels: tuple[str, ...] = ("small", "big"), *, full: bool = False) -> dict[str, Any]:
     """Peak RSS of jobfeed importing one feed of rss_small vs one of rss_big items.
 
-    The peak comes before the first upsert: at the end of normalization the body, the raw items
-    and every Job are alive at once; from there on the body and raw items are garbage. So each run
-    is ended once its first job is stored (a full 200k import is ~3-4 min of database time on
-    secantusdb here); `full=True` runs a complete import instead, to check that the peaks agree.
+    By default each run is ended once its first job is stored: that covers fetching, parsing and
+    normalizing the whole feed (streamed to disk, so memory should not grow with it). `full=True`
+    runs a complete import instead (the `check` part), which also covers the upserts.
     """
     out: dict[str, Any] = {}
     for label in labels:
