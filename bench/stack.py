@@ -28,7 +28,7 @@ SETTLE_MAX_S = 30.0  # longest wait for the servers to go quiet between two meas
 SETTLE_CPU_PCT = 15.0  # "quiet": the servers together use less than this much of one core
 TOUCH_FIELDS = frozenset({"lastSeenAt", "feeds"})  # an update of only these is a touch, not a content write
 DROPPED_ENV = ("PREFECT_", "MONGODB_", "REDIS_", "FEEDS_FILE", "BATCH_SIZE", "MAX_CONCURRENCY", "FETCH_ALLOW",
-               "MAX_FEED_BYTES", "HTTP_TIMEOUT", "LOCK_TTL", "RETRY_BACKOFF", "JOBFEED_")  # fmt: skip
+               "MAX_FEED_BYTES", "HTTP_TIMEOUT", "LOCK_TTL", "RETRY_BACKOFF", "JOBFEED_", "SPOOL_DIR")  # fmt: skip
 
 
 class BenchStack:
@@ -79,6 +79,7 @@ class BenchStack:
             "MONGODB_URI": self.mongo_uri, "MONGODB_DB": db, "REDIS_URL": self.redis_url,
             "PREFECT_API_URL": self.prefect_api, "PREFECT_HOME": str(self.dir / "client-home"),
             "FETCH_ALLOW_HOSTS": "127.0.0.1", "JOBFEED_STATE_DIR": str(self.dir / "state"),
+            "SPOOL_DIR": str(self.dir / "spool"),  # runs the RSS part stops leave their files here, removed with it
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
         })  # fmt: skip
         env.update(extra)

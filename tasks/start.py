@@ -15,7 +15,7 @@ from jobfeed.models import FeedSpec
 from jobfeed.reasons import FailureReason
 from jobfeed.runs import FeedRun
 from jobfeed.settings import get_settings
-from jobfeed.spool import prune, spool_root
+from jobfeed.spool import FeedSpool, prune, spool_root
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 from tasks.prefect_api import flow_run_is_alive
@@ -30,6 +30,7 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
     run_id = flow_run.get_id()
     now = datetime.now(UTC)
     stale_after = timedelta(seconds=settings.lock_ttl_s * C.STALE_RUNNING_TTL_FACTOR)
+    spool = spool_root(settings.spool_dir)
     for log in store.logs.running(exclude_flow_run_id=run_id):
         # Prefect says the run is over (or never knew it), or it has been "running" so long that its
         # lock expired long ago: a worker killed with -9 leaves its flow run Running in Prefect forever.
@@ -37,9 +38,10 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
             crashed = FeedFailure(FailureReason.RUN_CRASHED, "the run that opened this log ended without finishing it")
             fields = summary_fields(status=LogStatus.FAILED, counts=UpsertCounts(), error=crashed)
             store.logs.finish(str(log["_id"]), finished_at=now, fields=fields)
+            FeedSpool(spool, str(log["_id"])).remove()  # its working files, if they are on this machine
             if log.get("flowRunId"):  # its holder is dead: free the feed now, not when the lock expires
                 locks.release(log["fileName"], log["flowRunId"])
-    prune(spool_root(settings.spool_dir))  # working files of runs that died without cleaning up
+    prune(spool)  # working files of runs that died without cleaning up and were never recovered
     runs = []
     for feed in feeds:
         log_id = store.logs.open(feed_url=feed.public_url, feed_name=feed.name, flow_run_id=run_id, started_at=now)

@@ -3,6 +3,7 @@ writes that keep failing, racing writers, and a run that died without a trace in
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from uuid import UUID
 import pytest
 from pymongo.errors import AutoReconnect
 
+from jobfeed.spool import FeedSpool, spool_root
 from tests.reliability.conftest import (
     FlowResult,
     GatedFeedServer,
@@ -293,10 +295,13 @@ def test_log_of_a_run_killed_without_prefect_noticing_is_recovered(pipeline: Pip
     long_ago = datetime.now(UTC) - timedelta(hours=3)
     url = served.url("single_item_feed.xml?t=zombie")
     log_id = pipeline.store.logs.open(feed_url=url, feed_name="zombie", flow_run_id=str(zombie.id), started_at=long_ago)
+    leftovers = FeedSpool(spool_root(os.environ["SPOOL_DIR"]), log_id).reset()  # the killed run's working files
+    (leftovers.dir / "batch-00000.pickle").write_bytes(b"half-written")
 
     pipeline.run([url])
     stale = pipeline.store.logs.get(log_id)
     assert stale["status"] == "failed" and stale["error"]["reason"] == "run_crashed"
+    assert not leftovers.dir.exists()  # removed with the recovery, not a day later
 
 
 def test_log_of_a_run_prefect_knows_failed_is_recovered(pipeline: Pipeline, served: Any) -> None:
