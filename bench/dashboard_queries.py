@@ -3,7 +3,7 @@
     .venv/bin/python bench/dashboard_queries.py [--logs 100000] [--uri mongodb://...]
 
 Uses --uri (or BENCH_MONGODB_URI) with a scratch database `jobfeed_bench` that it drops afterwards;
-without one it starts a private secantusd-py server (tests.support.services.MongoService) in a temp dir.
+without one it starts a private secantusd-py server (bench.stack.BenchStack, mongo only) in a temp dir.
 Not a test: it prints a table, and the numbers depend on the machine.
 """
 
@@ -94,9 +94,9 @@ def main() -> int:
     with ExitStack() as stack:
         uri = args.uri
         if not uri:
-            from tests.support.services import MongoService
+            from bench.stack import BenchStack
 
-            uri = stack.enter_context(MongoService()).uri
+            uri = stack.enter_context(BenchStack(services=("mongo",))).mongo_uri
         from pymongo import MongoClient
 
         client: MongoClient = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)

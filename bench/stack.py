@@ -34,7 +34,8 @@ DROPPED_ENV = ("PREFECT_", "MONGODB_", "REDIS_", "FEEDS_FILE", "BATCH_SIZE", "MA
 class BenchStack:
     """Start secantusd-py (--sync-on-commit), Redis and a Prefect server; give each run a clean env."""
 
-    def __init__(self) -> None:
+    def __init__(self, services: tuple[str, ...] = ("mongo", "redis", "prefect")) -> None:
+        self.services = services  # which servers start() starts (the dashboard benchmark needs mongo only)
         self.dir = Path(tempfile.mkdtemp(prefix="jobfeed-bench-"))
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.mongo_port = self.redis_port = self.prefect_port = 0
@@ -59,17 +60,20 @@ class BenchStack:
         return port
 
     def start(self) -> Self:
-        """Start all three and wait until each answers."""
+        """Start the servers named in `services` and wait until each answers."""
         d = self.dir
-        self.mongo_port = self._start(
-            "mongo", lambda p: S.start_mongo_process(p, d / "mongo", d / "mongo.log"),
-            lambda p: S.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"), d / "mongo.log")
-        self.redis_port = self._start(
-            "redis", lambda p: S.start_redis_process(p, d / "redis", d / "redis.log"),
-            lambda p: S.redis_ping(f"redis://127.0.0.1:{p}/0"), d / "redis.log")
-        self.prefect_port = self._start(
-            "prefect", lambda p: S.start_prefect_process(p, d / "prefect-home", d / "prefect.log"),
-            lambda p: S.http_ok(f"http://127.0.0.1:{p}/api/health"), d / "prefect.log")  # fmt: skip
+        if "mongo" in self.services:
+            self.mongo_port = self._start(
+                "mongo", lambda p: S.start_mongo_process(p, d / "mongo", d / "mongo.log"),
+                lambda p: S.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"), d / "mongo.log")
+        if "redis" in self.services:
+            self.redis_port = self._start(
+                "redis", lambda p: S.start_redis_process(p, d / "redis", d / "redis.log"),
+                lambda p: S.redis_ping(f"redis://127.0.0.1:{p}/0"), d / "redis.log")
+        if "prefect" in self.services:
+            self.prefect_port = self._start(
+                "prefect", lambda p: S.start_prefect_process(p, d / "prefect-home", d / "prefect.log"),
+                lambda p: S.http_ok(f"http://127.0.0.1:{p}/api/health"), d / "prefect.log")  # fmt: skip
         return self
 
     def env(self, db: str, **extra: str) -> dict[str, str]:

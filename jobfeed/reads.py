@@ -89,7 +89,10 @@ def log_page(store: Store, flt: LogFilter, *, page: int = 1, page_size: int = PA
 
 def count_logs(store: Store, flt: LogFilter) -> int:
     """How many ImportLogs match the filters (for the page count)."""
-    return store.logs.coll.count_documents(flt.query())
+    query = flt.query()
+    if not query:  # all time, every feed: the collection's own count, not a scan of every log
+        return store.logs.coll.estimated_document_count()
+    return store.logs.coll.count_documents(query)
 
 
 def any_running(store: Store) -> bool:

@@ -187,3 +187,15 @@ def test_recording_the_same_run_twice_counts_once(store: Store) -> None:
                                attempts=1, now=NOW, attempt_id=log_id)
     assert store.feeds.get("u")["consecutiveFailures"] == 2
     assert store.dead_letters.pending()[0]["attempts"] == 2
+
+
+def test_ensure_indexes_creates_the_declared_ones_and_drops_retired_ones(store: Store) -> None:
+    from jobfeed.store.indexes import INDEXES, RETIRED, ensure_indexes
+
+    store.db.jobs.create_index([("source", 1), ("publishedAt", -1)], name="source_publishedAt")  # an older version's
+    ensure_indexes(store.db)
+    ensure_indexes(store.db)  # idempotent
+    names = set(store.db.jobs.index_information())
+    assert {model.document["name"] for model in INDEXES["jobs"]} <= names
+    assert not names & set(RETIRED["jobs"])
+    assert store.db.jobs.index_information()["source_externalId"].get("unique") is True  # the contract's identity
