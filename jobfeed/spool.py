@@ -93,10 +93,6 @@ class BatchWriter:
         self.batches = []
         self.pending = []
 
-    @property
-    def count(self) -> int:
-        return sum(ref.size for ref in self.batches) + len(self.pending)
-
 
 def load_batch(ref: BatchRef) -> list[Job]:
     """The jobs of one batch file (written by BatchWriter in this process's private spool)."""

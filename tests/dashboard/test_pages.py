@@ -109,6 +109,7 @@ def test_jobs_search_filter_and_pages(open_page, store: Store) -> None:
     at = open_page("views/jobs.py")
     no_exception(at)
     assert len(at.dataframe[0].value) == 20 and "Page 1 of 2 · 28 rows" in texts(at)
+    assert "refreshed at most every 6 hours" in texts(at)  # what "last seen" means, said where it is shown
     at.number_input[0].set_value(2).run()
     assert len(at.dataframe[0].value) == 8
 
