@@ -115,6 +115,15 @@ def test_transient_failure_is_retried_then_recorded(store: Store, served) -> Non
     assert logs[always]["status"] == "failed" and logs[always]["error"]["reason"] == "http_5xx"
 
 
+def test_body_cut_off_mid_transfer_is_fetched_again_from_scratch(store: Store, served) -> None:
+    # attempt 1 spools part of a body before the connection is reset (transient: retried);
+    # attempt 2 must start from an empty spool, not append to or parse the cut-off body
+    url = served.url(f"flaky/cut-{store.db.name}?fail=1&code=reset&file={JOBICY}")
+    log = run_flow(store, [url])[url]
+    assert counts(log) == (5, 0, 0, 0, "success")
+    assert len(served.requests_to(f"/flaky/cut-{store.db.name}")) == 2
+
+
 def test_item_without_identity_fails_alone(store: Store, served) -> None:
     url = served.url("item_without_identity.xml")
     log = run_flow(store, [url])[url]

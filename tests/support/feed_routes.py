@@ -117,6 +117,9 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 self._send(429, b"rate limited", "text/plain", {"Retry-After": q.get("retry_after", "30")})
             elif route.startswith("/flaky/"):
                 if self.server.owner.flaky_attempt(route[len("/flaky/"):]) < _int(q.get("fail"), 1, 0, 1000):
+                    if q.get("code") == "reset":  # part of a body, then a TCP reset
+                        self._reset()
+                        return
                     code = _int(q.get("code"), 500, 100, 599)
                     extra = {"Retry-After": q["retry_after"]} if "retry_after" in q else {}
                     self._send(code, f"error {code}".encode(), "text/plain; charset=utf-8", extra)

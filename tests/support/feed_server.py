@@ -12,7 +12,7 @@ and 304s, and a set of misbehaving routes for the fetcher's failure modes:
     /redirect?to=URL[&code=302]           one redirect to any URL (only the header; never connects)
     /redirect-chain?n=N[&file=F]          N hops of 302, then F (or the built-in sample feed)
     /ratelimit?retry_after=S              429 with Retry-After: S (seconds or an HTTP date)
-    /flaky/<key>?fail=N&code=500&file=F   fails N times per key, then serves F (or the sample feed)
+    /flaky/<key>?fail=N&code=500&file=F   fails N times per key (code=reset: mid-body TCP reset), then serves F
     /reset                                headers and part of the body, then a TCP reset
     /gzip-bomb[?mb=256]                   ~0.25 MB of gzip inflating to `mb` MB of whitespace
     /big?bytes=N                          a valid feed padded to exactly N bytes
