@@ -2,8 +2,8 @@
 
 Per feed, in order: conditional GET (remembered ETag), `xmltodict.parse`, the same identity (guid
 text) and unchanged rule (sha256 over the content fields), then batches of 500: one `$in` read of
-the stored hashes, one unordered `bulk_write` of upserts for new/changed jobs and, like jobfeed, one
-`UpdateMany` of `lastSeenAt` for the unchanged ones. The ETag is saved after the jobs are stored.
+the stored hashes, one unordered `bulk_write` of upserts for new/changed jobs and one `UpdateMany`
+of `lastSeenAt` for the unchanged ones (jobfeed re-stamps those at most every 6 hours). The ETag is saved after the jobs are stored.
 Prints one JSON object with its counts.
 """
 
@@ -31,7 +31,6 @@ BATCH = 500
 JOBFEED_INDEXES: list[tuple[list[tuple[str, int]], dict[str, Any]]] = [
     ([("source", ASCENDING), ("externalId", ASCENDING)], {"unique": True}),
     ([("lastSeenAt", DESCENDING)], {}),
-    ([("source", ASCENDING), ("publishedAt", DESCENDING)], {}),
     ([("source", ASCENDING), ("lastSeenAt", DESCENDING)], {}),
 ]
 _TAG = re.compile(r"<[^>]*>")
