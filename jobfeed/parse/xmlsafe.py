@@ -260,9 +260,13 @@ def stream_elements(
     (replaced by U+FFFD) and namespace prefixes used without a declaration (parsed without namespace
     processing). A clean feed is read once.
     """
-    chunks, encoding = prepared_chunks(source, codec)
     ns: Mapping[str, str] | None = namespaces
+    replace_bad_utf8 = False  # once set, a UTF-8 body is decoded here with bad bytes as U+FFFD
     for attempt in range(3):
+        if replace_bad_utf8:
+            chunks, encoding = _decoded_chunks(source, "utf-8"), "utf-8"
+        else:
+            chunks, encoding = prepared_chunks(source, codec)
         try:
             _run(chunks, encoding, depth, wanted, ns, on_element)
             return
@@ -274,21 +278,17 @@ def stream_elements(
         except expat.ExpatError as exc:
             if attempt < 2 and exc.code == _ERR_UNBOUND_PREFIX and ns is not None:
                 ns = None
-                on_restart()
-                chunks, encoding = prepared_chunks(source, codec)
-                continue
-            if (
+            elif (
                 attempt < 2
                 and exc.code == _ERR_INVALID_TOKEN
-                and encoding == "utf-8"
+                and not replace_bad_utf8
                 and _EXPAT_NATIVE.get(codec) == "utf-8"
                 and not _is_valid_utf8(source)
             ):
-                on_restart()
-                chunks, encoding = _decoded_chunks(source, "utf-8"), "utf-8"
-                codec = "utf-8-replaced"  # never retried twice for the same reason
-                continue
-            raise FeedError(FailureReason.XML_MALFORMED, _describe(exc)) from None
+                replace_bad_utf8 = True
+            else:
+                raise FeedError(FailureReason.XML_MALFORMED, _describe(exc)) from None
+            on_restart()
     raise AssertionError("unreachable: every attempt returns or raises")  # pragma: no cover
 
 

@@ -436,6 +436,16 @@ def test_invalid_utf8_byte_is_replaced_not_fatal() -> None:
     assert parse_feed(body).items[0]["title"] == "Caf\ufffd"
 
 
+@pytest.mark.parametrize("bad_byte_first", [True, False])
+def test_invalid_utf8_and_an_undeclared_prefix_in_one_feed_are_both_repaired(bad_byte_first: bool) -> None:
+    # two restarts from the top, in either order: each repair must survive the other's
+    bad = "<item><title>Caf\xe9</title><guid>c1</guid></item>"
+    unbound = "<item><title>T</title><guid>c2</guid><job_listing:company>Acme</job_listing:company></item>"
+    body = rss(bad + unbound if bad_byte_first else unbound + bad).replace(b"\xc3\xa9", b"\xe9")
+    items = {item["guid"]: item for item in parse_feed(body).items}
+    assert items["c1"]["title"] == "Caf\ufffd" and items["c2"]["company"] == "Acme"
+
+
 def test_whitespace_before_xml_declaration_is_tolerated() -> None:
     assert len(parse_feed(b"\n\n  " + load("jobicy_job_feed.xml")).items) == 5
 
