@@ -14,7 +14,7 @@ from jobfeed.ingest import ingest_body
 from jobfeed.models import ConditionalState, FetchStatus
 from jobfeed.reasons import FeedError
 from jobfeed.runs import FeedPayload, FeedRun
-from jobfeed.settings import get_settings
+from jobfeed.settings import Settings, get_settings
 from jobfeed.spool import BatchWriter, FeedSpool, spool_root
 from tasks.policy import retry_options
 from tasks.record import finish_feed
@@ -43,7 +43,7 @@ def _fetch(run: FeedRun) -> FeedPayload:
     settings = get_settings()
     spool = FeedSpool(spool_root(settings.spool_dir), run.log_id).reset()  # a retry starts clean
     try:
-        return _fetch_into(spool, run, settings.batch_size)
+        return _fetch_into(spool, run, settings)
     except BaseException:
         spool.remove()  # a retry or the record task owns nothing of this attempt
         raise
@@ -51,24 +51,22 @@ def _fetch(run: FeedRun) -> FeedPayload:
         spool.remove_body()  # the jobs are in batch files now; the body is not needed again
 
 
-def _fetch_into(spool: FeedSpool, run: FeedRun, batch_size: int) -> FeedPayload:
+def _fetch_into(spool: FeedSpool, run: FeedRun, settings: Settings) -> FeedPayload:
+    # A payload without batches leaves its spool to finish_feed, which removes it with the run's files.
     try:
-        result = fetch_feed(run.feed.url, state=run.state, settings=get_settings(), body_path=spool.body_path)
+        result = fetch_feed(run.feed.url, state=run.state, settings=settings, body_path=spool.body_path)
     except FeedError as exc:
         if exc.reason.transient:
             if exc.retry_after_s:
                 time.sleep(min(exc.retry_after_s, C.RETRY_AFTER_CAP_S))  # the board asked us to wait
             raise  # Prefect retries with backoff; the flow turns the last failure into a value
-        spool.remove()
         return FeedPayload(error=FeedFailure(exc.reason, exc.message))
     conditional = ConditionalState(result.etag, result.last_modified, result.body_hash or run.state.body_hash)
     if result.status is FetchStatus.NOT_MODIFIED:
-        spool.remove()
         return FeedPayload(not_modified=True, conditional=conditional, http_status=result.http_status, fetch_ms=result.elapsed_ms)
     try:
-        ingested = ingest_body(spool.body_path, result.content_type, run.feed.url, BatchWriter(spool, batch_size))
+        ingested = ingest_body(spool.body_path, result.content_type, run.feed.url, BatchWriter(spool, settings.batch_size))
     except FeedError as exc:
-        spool.remove()
         return FeedPayload(error=FeedFailure(exc.reason, exc.message), http_status=result.http_status, fetch_ms=result.elapsed_ms)
     return FeedPayload(
         batches=ingested.batches,

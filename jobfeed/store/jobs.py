@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
@@ -170,14 +170,9 @@ def _needs_touch(doc: dict[str, Any], feed_url: str, touch_before: datetime) -> 
     """An unchanged job is written only when its lastSeenAt is older than the refresh interval or
     this feed is new to it: hourly re-runs then write nothing for the jobs they merely see again."""
     seen = doc.get("lastSeenAt")
-    if seen is None or _aware(seen) < touch_before:
+    if seen is None or seen < touch_before:  # the Store's client is tz_aware
         return True
     return feed_url not in (doc.get("feeds") or ())
-
-
-def _aware(moment: datetime) -> datetime:
-    """pymongo returns naive UTC datetimes unless the client is tz_aware."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _update_op(doc_id: Any, job: Job, feed_url: str, token: str, now: datetime) -> UpdateOne:
