@@ -30,8 +30,30 @@ class Posted:
         return json.loads(self.body)
 
 
-class WebhookReceiver:
+class _Served:
+    """A socketserver run in a daemon thread while the `with` block lasts (subclasses make `_server`)."""
+
+    _server: socketserver.BaseServer
+    _thread_name = "receiver"
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self._server.server_address[1])  # type: ignore[attr-defined]
+
+    def __enter__(self) -> Self:
+        threading.Thread(target=self._server.serve_forever, name=self._thread_name, daemon=True).start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class WebhookReceiver(_Served):
     """An http.server that records every POST and answers with the next queued status (default 200)."""
+
+    _thread_name = "webhook-receiver"
 
     def __init__(self) -> None:
         self.posts: list[Posted] = []
@@ -52,24 +74,10 @@ class WebhookReceiver:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return int(self._server.server_address[1])
 
     def url(self, path: str = "/services/T000/B000/secret-token") -> str:
         """A webhook URL on this receiver (the default path looks like a Slack hook's: token inside)."""
         return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @dataclass
@@ -88,11 +96,13 @@ class _SinkState:
     auth_offered: bool = True
 
 
-class SmtpSink:
+class SmtpSink(_Served):
     """The smallest SMTP server smtplib talks to: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
 
     It does not offer STARTTLS, so a client that requires TLS must refuse to send to it.
     """
+
+    _thread_name = "smtp-sink"
 
     def __init__(self) -> None:
         self.state = _SinkState()
@@ -145,22 +155,8 @@ class SmtpSink:
             allow_reuse_address = True
 
         self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="smtp-sink", daemon=True)
 
     @property
     def mails(self) -> list[Mail]:
         """Messages accepted so far."""
         return self.state.mails
-
-    @property
-    def port(self) -> int:
-        """The port it listens on."""
-        return int(self._server.server_address[1])
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._server.shutdown()
-        self._server.server_close()
