@@ -39,8 +39,6 @@ class Detected:
     codec: str = "utf-8"
 
 
-_JSON_FORMAT = FeedFormat.JOBICY_JSON
-
 
 def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     """Parse a whole feed body (RSS 2.0, RSS 1.0, Atom or jobicy JSON) into a ParsedFeed of raw items.
@@ -66,7 +64,7 @@ def detect_feed(source: Source, content_type: str | None = None) -> Detected:
     if dialect is not None:
         return Detected(dialect.format, sniffed.codec)
     if sniffed.kind is BodyKind.JSON:
-        return Detected(_JSON_FORMAT)
+        return Detected(FeedFormat.JOBICY_JSON)
     raise _refusal(sniffed, start)
 
 
@@ -79,7 +77,7 @@ def stream_items(
     truncated feed may end in a truncated item). on_restart is called when the parser starts over
     from the top (see xmlsafe.stream_elements): the items handed over before it must be dropped too.
     """
-    if detected.format is _JSON_FORMAT:
+    if detected.format is FeedFormat.JOBICY_JSON:
         # jobicy's API answers are small (one page of jobs): parsed whole, within MAX_FEED_BYTES
         parsed = parse_jobicy_json(source if isinstance(source, bytes) else source.read_bytes())
         for item in parsed.items:
