@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every jobfeed role; the command picks it (see docker-compose.yml, deploy/k8s/):
-#   prefect server start | prefect worker start (default) | jobfeed dashboard | jobfeed api | python -m jobfeed.metrics
+#   prefect server start | prefect worker start (default) | jobfeed dashboard | jobfeed api | python -m jobfeed.ops.metrics
 # No secrets are baked in: settings come from the environment at run time (docs/operations.md).
 ARG PYTHON_IMAGE=python:3.11-slim
 

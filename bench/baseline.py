@@ -81,11 +81,14 @@ def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 def upsert(coll: Any, docs: list[dict[str, Any]], feed_url: str, now: datetime, counts: dict[str, int]) -> None:
     """One read for the batch's stored hashes; writes only for new and changed jobs."""
-    stored = {d["_id"]: d.get("contentHash") for d in coll.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"contentHash": 1})}
+    stored = {
+        d["_id"]: d.get("contentHash")
+        for d in coll.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"contentHash": 1})
+    }
     ops: list[Any] = []
     unchanged: list[str] = []
     for doc in docs:
-        old = stored.get(doc["_id"], None)
+        old = stored.get(doc["_id"])
         if doc["_id"] in stored and old == doc["contentHash"]:
             unchanged.append(doc["_id"])
             continue

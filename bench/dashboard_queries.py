@@ -24,9 +24,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jobfeed import reads  # noqa: E402
-from jobfeed.reads import LogFilter  # noqa: E402
-from jobfeed.store import Store  # noqa: E402
+from jobfeed.store import (
+    Store,
+    reads,
+)
+from jobfeed.store.reads import LogFilter  # noqa: E402
 
 DB_NAME = "jobfeed_bench"
 FEEDS = 30
@@ -42,7 +44,9 @@ def log_doc(i: int, now: datetime, rng: random.Random) -> dict[str, Any]:
     status = rng.choices([s for s, _ in STATUSES], weights=[w for _, w in STATUSES])[0]
     new, updated, unchanged = rng.randint(0, 5), rng.randint(0, 3), rng.randint(0, 40)
     failed = rng.randint(1, 3) if status == "partial" else 0
-    failures = [{"reason": "item_invalid", "message": "no guid and no link", "itemKey": f"k{i}-{n}"} for n in range(failed)]
+    failures = [
+        {"reason": "item_invalid", "message": "no guid and no link", "itemKey": f"k{i}-{n}"} for n in range(failed)
+    ]
     return {
         "fileName": f"https://board{feed}.example/?feed=job_feed", "feedName": f"board-{feed}",
         "flowRunId": f"run-{i // FEEDS}", "startedAt": started, "finishedAt": started + timedelta(seconds=3),
@@ -60,7 +64,9 @@ def seed(store: Store, n: int) -> float:
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
     for start in range(0, n, INSERT_BATCH):
-        store.logs.coll.insert_many([log_doc(i, now, rng) for i in range(start, min(n, start + INSERT_BATCH))], ordered=False)
+        store.logs.coll.insert_many(
+            [log_doc(i, now, rng) for i in range(start, min(n, start + INSERT_BATCH))], ordered=False
+        )
     return time.perf_counter() - started
 
 

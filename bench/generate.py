@@ -88,7 +88,9 @@ def _sentence(rng: random.Random) -> str:
     verb = rng.choice(_VERBS)
     if subject not in _PLURAL:
         verb += "s"
-    return f"{subject} {verb} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}; that&#8217;s {rng.randint(2, 95)}% of the job."
+    return (
+        f"{subject} {verb} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}; that&#8217;s {rng.randint(2, 95)}% of the job."
+    )
 
 
 def _paragraph(rng: random.Random, sentences: int) -> str:

@@ -46,7 +46,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     def add(name: str, target: str, jobfeed: Any, baseline: Any, ok: bool | None, note: str = "") -> None:
         verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
-        rows.append({"name": name, "target": target, "jobfeed": jobfeed, "baseline": baseline, "result": verdict, "note": note})
+        rows.append(
+            {"name": name, "target": target, "jobfeed": jobfeed, "baseline": baseline, "result": verdict, "note": note}
+        )
 
     sbs = results.get("side_by_side") or {}
     first_jf, first_bl = _runs(results, "first"), _runs(results, "first", BL)
@@ -54,9 +56,14 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         _side_targets(results, sbs, first_jf, first_bl, add)
     tp = results.get("throughput") or {}
     if tp:
-        add("parse+normalize throughput / xmltodict.parse", ">= 0.7", _fmt(tp.get("ratio")),
+        add(
+            "parse+normalize throughput / xmltodict.parse",
+            ">= 0.7",
+            _fmt(tp.get("ratio")),
             f"{tp.get('jobfeed_mb_s')} vs {tp.get('xmltodict_mb_s')} MB/s; {_fmt(tp.get('ratio_with_text'))} if "
-            "HTML->text ran for every item (it runs for written jobs only)", tp["ratio"] >= 0.7)
+            "HTML->text ran for every item (it runs for written jobs only)",
+            tp["ratio"] >= 0.7,
+        )
     rss = results.get("rss") or {}
     complete = rss.get("big_full") and rss.get("small_full") and not rss["big_full"].get("timed_out")
     mode = "full" if complete else "first-batch"  # complete imports when the check part had the time
@@ -64,15 +71,25 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if big and small:
         r_rss = _div(big["max_rss_mb"], small["max_rss_mb"])
         how = "complete imports" if complete else "each ended after its first stored job"
-        add(f"peak RSS, one {big['items']:,}-item feed / one {small['items']:,}-item feed", "<= 1.3", _fmt(r_rss),
-            f"{big['max_rss_mb']:.0f} vs {small['max_rss_mb']:.0f} MB ({how})", r_rss <= 1.3)
+        add(
+            f"peak RSS, one {big['items']:,}-item feed / one {small['items']:,}-item feed",
+            "<= 1.3",
+            _fmt(r_rss),
+            f"{big['max_rss_mb']:.0f} vs {small['max_rss_mb']:.0f} MB ({how})",
+            r_rss <= 1.3,
+        )
     tasks = next((r["task_runs"] for r in first_jf if r.get("task_runs")), None)
     if tasks:
         feeds, batches = tasks.get("fetch_and_normalize", 0), tasks.get("upsert_batch", 0)
         total = sum(tasks.values())
-        add("Prefect task runs per import", f"~ feeds + batches = {feeds + batches}", str(total),
+        add(
+            "Prefect task runs per import",
+            f"~ feeds + batches = {feeds + batches}",
+            str(total),
             " + ".join(f"{n} {k}" for k, n in sorted(tasks.items(), key=lambda kv: -kv[1])),
-            total <= 2 * (feeds + batches), "PASS = no per-job tasks (<= 2x feeds + batches)")
+            total <= 2 * (feeds + batches),
+            "PASS = no per-job tasks (<= 2x feeds + batches)",
+        )
     return rows
 
 
@@ -80,23 +97,45 @@ def _side_targets(results: dict[str, Any], sbs: dict[str, Any], first_jf: list[d
                   first_bl: list[dict[str, Any]], add: Callable[..., None]) -> None:  # fmt: skip
     """The side-by-side scenario's targets: first-import ratio, 304 re-import, 10 % changed."""
     ratio = _div(_med(first_jf), _med(first_bl))
-    add(f"first import {sbs.get('items', '?'):,} items: time jobfeed / baseline", "<= 1.25", _fmt(ratio),
-        f"{_fmt(_med(first_jf), 1)} s vs {_fmt(_med(first_bl), 1)} s", None if math.isnan(ratio) else ratio <= 1.25,
-        f"medians of {len(first_jf)} and {len(first_bl)} runs, interleaved")
+    add(
+        f"first import {sbs.get('items', '?'):,} items: time jobfeed / baseline",
+        "<= 1.25",
+        _fmt(ratio),
+        f"{_fmt(_med(first_jf), 1)} s vs {_fmt(_med(first_bl), 1)} s",
+        None if math.isnan(ratio) else ratio <= 1.25,
+        f"medians of {len(first_jf)} and {len(first_bl)} runs, interleaved",
+    )
     same_jf, same_bl = _runs(results, "unchanged"), _runs(results, "unchanged", BL)
     r_jf, r_bl = _div(_med(same_jf), _med(first_jf)), _div(_med(same_bl), _med(first_bl))
-    add("re-import, nothing changed (304): time / first import", "<= 0.2", _fmt(r_jf), _fmt(r_bl),
-        None if math.isnan(r_jf) else r_jf <= 0.2, f"{_fmt(_med(same_jf), 1)} s; mostly fixed cost")
+    add(
+        "re-import, nothing changed (304): time / first import",
+        "<= 0.2",
+        _fmt(r_jf),
+        _fmt(r_bl),
+        None if math.isnan(r_jf) else r_jf <= 0.2,
+        f"{_fmt(_med(same_jf), 1)} s; mostly fixed cost",
+    )
     w_jf, w_bl = _written(same_jf, ("insert", "content", "touch")), _written(same_bl, ("insert", "content", "touch"))
-    add("re-import, nothing changed: job documents written", "0", _fmt(w_jf), _fmt(w_bl), None if w_jf is None else w_jf == 0)
+    add(
+        "re-import, nothing changed: job documents written",
+        "0",
+        _fmt(w_jf),
+        _fmt(w_bl),
+        None if w_jf is None else w_jf == 0,
+    )
     changed_items = sbs.get("changed_items") or 0
     ch_jf, ch_bl = _runs(results, "changed"), _runs(results, "changed", BL)
     c_jf, c_bl = _written(ch_jf, ("insert", "content")), _written(ch_bl, ("insert", "content"))
-    add(f"re-import, {changed_items:,} changed items: docs written / changed", "1.0", _fmt(_div(c_jf or 0, changed_items), 3),
-        _fmt(_div(c_bl or 0, changed_items), 3), None if c_jf is None else c_jf == changed_items,
+    add(
+        f"re-import, {changed_items:,} changed items: docs written / changed",
+        "1.0",
+        _fmt(_div(c_jf or 0, changed_items), 3),
+        _fmt(_div(c_bl or 0, changed_items), 3),
+        None if c_jf is None else c_jf == changed_items,
         f"jobfeed: {c_jf} content writes (change stream), lastChangedAt moved on "
         f"{max((r['changed_docs'] for r in ch_jf), default=None)} docs, "
-        f"plus {_written(ch_jf, ('touch',))} lastSeenAt-only touches")
+        f"plus {_written(ch_jf, ('touch',))} lastSeenAt-only touches",
+    )
 
 
 def _target_table(rows: list[dict[str, Any]]) -> Table:
@@ -105,7 +144,9 @@ def _target_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(col, overflow="fold")
     for row in rows:
         style = {"PASS": "green", "FAIL": "red"}.get(row["result"], "yellow")
-        table.add_row(row["name"], row["target"], row["jobfeed"], row["baseline"], f"[{style}]{row['result']}[/{style}]")
+        table.add_row(
+            row["name"], row["target"], row["jobfeed"], row["baseline"], f"[{style}]{row['result']}[/{style}]"
+        )
     return table
 
 
@@ -157,7 +198,9 @@ def _details(results: dict[str, Any], console: Console) -> None:
         groups = ", ".join(f"{g} {v:.1f} s ({v / total:.0%})" for g, v in prof["cpu_s"].items())
         console.print(f"[bold]profile[/bold] of one first import ({prof.get('wall_s')} s wall): jobfeed process CPU "
                       f"{total:.1f} s = {groups}; servers during it: {prof.get('server_cpu_s')}")  # fmt: skip
-        console.print("    costliest innermost functions per group (they lean toward GIL release points, see bench/sampler.py):")
+        console.print(
+            "    costliest innermost functions per group (they lean toward GIL release points, see bench/sampler.py):"
+        )
         for group in prof["cpu_s"]:
             for top in [t for t in prof.get("top", []) if t["group"] == group][:3]:
                 console.print(f"    {top['cpu_s']:6.2f} s  {top['group']:<13} {top['function']}")

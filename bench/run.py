@@ -47,8 +47,8 @@ def throughput(path: Path, reps: int) -> dict[str, Any]:
     """In-process: jobfeed's parse_feed + normalize_items vs a plain xmltodict.parse of the same bytes."""
     import xmltodict  # type: ignore[import-untyped]
 
-    from jobfeed.normalize import normalize_items
-    from jobfeed.parse import parse_feed
+    from jobfeed.pipeline.normalize import normalize_items
+    from jobfeed.sources import parse_feed
     from jobfeed.text import html_to_text
 
     body = path.read_bytes()
@@ -82,7 +82,9 @@ def _rss_check(bench: S.Bench, results: dict[str, Any]) -> None:
         if bench.remaining() > needs_s:
             results.setdefault("rss", {}).update(S.rss(bench, (label,), full=True))
         else:
-            results.setdefault("rss_check", {})[label] = {"skipped": f"only {bench.remaining():.0f} s of the time budget left"}
+            results.setdefault("rss_check", {})[label] = {
+                "skipped": f"only {bench.remaining():.0f} s of the time budget left"
+            }
 
 
 # In priority order: a part that does not fit the time budget any more is skipped (and says so).
@@ -100,6 +102,7 @@ PARTS: dict[str, tuple[str, Callable[[S.Bench, dict[str, Any]], None]]] = {
 
 def machine() -> dict[str, Any]:
     """Where and on what code the numbers were taken."""
+
     def run(*argv: str) -> str:
         try:
             return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()

@@ -75,13 +75,25 @@ class Bench:
     def feeds_file(self, name: str, infos: list[FeedInfo]) -> Path:
         """A jobfeed feeds YAML listing these files at the feed server's URLs (read by both sides)."""
         path = self.work / f"{name}.yaml"
-        path.write_text("feeds:\n" + "".join(f"  - url: {self.server.url(i.name)}\n    name: {i.name}\n" for i in infos))
+        path.write_text(
+            "feeds:\n" + "".join(f"  - url: {self.server.url(i.name)}\n    name: {i.name}\n" for i in infos)
+        )
         return path
 
     def argv(self, side: str, feeds_file: Path, db: str) -> list[str]:
         if side == JOBFEED:
             return [PY, "-m", "jobfeed", "import", "--feeds-file", str(feeds_file), "--json"]
-        return [PY, "-m", "bench.baseline", "--feeds-file", str(feeds_file), "--mongodb-uri", self.stack.mongo_uri, "--db", db]
+        return [
+            PY,
+            "-m",
+            "bench.baseline",
+            "--feeds-file",
+            str(feeds_file),
+            "--mongodb-uri",
+            self.stack.mongo_uri,
+            "--db",
+            db,
+        ]
 
     def run(self, scenario: str, side: str, feeds_file: Path, db: str, *, rep: int = 0, writes: bool = False,
             tasks: bool = False, env: dict[str, str] | None = None, argv: list[str] | None = None,
@@ -172,7 +184,7 @@ def fixed_costs(bench: Bench) -> dict[str, Any]:
     feeds_file = bench.feeds_file("tiny", infos)
     for side in (JOBFEED, BASELINE):  # prime: the next imports of the same bytes are 304s
         bench.run("tiny-prime", side, feeds_file, f"{side}_tiny")
-    importing = [PY, "-c", "import jobfeed.cli, jobfeed.runner, flows.import_feeds"]
+    importing = [PY, "-c", "import jobfeed.cli, jobfeed.cli.runner, flows.import_feeds"]
     for rep in range(bench.sizes.reps):
         bench.run("imports-only", JOBFEED, feeds_file, "unused", rep=rep, argv=importing)
         bench.run("tiny-304", JOBFEED, feeds_file, f"{JOBFEED}_tiny", rep=rep, tasks=rep == 0)

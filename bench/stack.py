@@ -20,8 +20,8 @@ import psutil
 from bson.timestamp import Timestamp
 from pymongo import MongoClient
 
-from jobfeed import stack_procs as P
-from jobfeed import stack_servers as S
+from jobfeed.stack import procs as P
+from jobfeed.stack import servers as S
 
 START_TIMEOUT_S = 90.0  # Prefect needs ~10 s to be healthy on 2 idle cores; others' tests may be running
 SETTLE_MAX_S = 30.0  # longest wait for the servers to go quiet between two measured runs
@@ -64,12 +64,18 @@ class BenchStack:
         d = self.dir
         if "mongo" in self.services:
             self.mongo_port = self._start(
-                "mongo", lambda p: S.start_mongo_process(p, d / "mongo", d / "mongo.log"),
-                lambda p: S.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"), d / "mongo.log")
+                "mongo",
+                lambda p: S.start_mongo_process(p, d / "mongo", d / "mongo.log"),
+                lambda p: S.mongo_ping(f"mongodb://127.0.0.1:{p}/?directConnection=true"),
+                d / "mongo.log",
+            )
         if "redis" in self.services:
             self.redis_port = self._start(
-                "redis", lambda p: S.start_redis_process(p, d / "redis", d / "redis.log"),
-                lambda p: S.redis_ping(f"redis://127.0.0.1:{p}/0"), d / "redis.log")
+                "redis",
+                lambda p: S.start_redis_process(p, d / "redis", d / "redis.log"),
+                lambda p: S.redis_ping(f"redis://127.0.0.1:{p}/0"),
+                d / "redis.log",
+            )
         if "prefect" in self.services:
             self.prefect_port = self._start(
                 "prefect", lambda p: S.start_prefect_process(p, d / "prefect-home", d / "prefect.log"),

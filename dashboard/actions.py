@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from jobfeed.deploy import DEPLOYMENT, prefect_api_url, prefect_ui_url  # noqa: F401 - prefect_ui_url re-exported for pages
-from jobfeed.deploy import flow_run_url as _flow_run_url
+from jobfeed.cli.deploy import DEPLOYMENT, prefect_api_url, prefect_ui_url  # noqa: F401 - prefect_ui_url re-exported for pages
+from jobfeed.cli.deploy import flow_run_url as _flow_run_url
 from jobfeed.redact import redact_text
 from jobfeed.settings import Settings, get_settings
 from jobfeed.store import Store
-
 
 
 def set_feed_disabled(store: Store, url: str, disabled: bool) -> None:
@@ -35,15 +34,17 @@ class RedriveResult:
 
 
 def redrive(store: Store, *, reason: str | None = None, limit: int = REDRIVE_LIMIT) -> RedriveResult:
-    """Re-process pending dead letters (oldest first) with `jobfeed.redrive.redrive_letter`.
+    """Re-process pending dead letters (oldest first) with `jobfeed.pipeline.redrive.redrive_letter`.
 
     The same per-letter code as `jobfeed redrive`, called directly rather than through its Prefect flow:
     the dashboard must not need a Prefect server (or start a temporary one) for this.
     """
-    from jobfeed.redrive import redrive_letter
+    from jobfeed.pipeline.redrive import redrive_letter
 
     now = datetime.now(UTC)
-    outcomes = [redrive_letter(store, letter, now=now) for letter in store.dead_letters.pending(reason=reason, limit=limit)]
+    outcomes = [
+        redrive_letter(store, letter, now=now) for letter in store.dead_letters.pending(reason=reason, limit=limit)
+    ]
     resolved = sum(outcome.resolved for outcome in outcomes)
     failing = [outcome for outcome in outcomes if not outcome.resolved]
     message = f"Re-drove {len(outcomes)} letter(s): {resolved} resolved, {len(failing)} still failing."
@@ -64,7 +65,7 @@ class RunNowResult:
 
 
 def flow_run_url(flow_run_id: str, settings: Settings | None = None) -> str:
-    """Link to a flow run in the Prefect UI (jobfeed.deploy.flow_run_url with this process's settings)."""
+    """Link to a flow run in the Prefect UI (jobfeed.cli.deploy.flow_run_url with this process's settings)."""
     return _flow_run_url(flow_run_id, settings or get_settings())
 
 
@@ -89,8 +90,9 @@ def run_now(settings: Settings | None = None, *, deployment: str = DEPLOYMENT) -
     except Exception as exc:  # noqa: BLE001 - httpx/Prefect/HTTP errors alike: the page explains, no traceback
         return _unreachable(api_url, exc)
     run_id = str(flow_run.id)
-    return RunNowResult(True, f"Started flow run {flow_run.name}.", run_id, flow_run.name,
-                        _flow_run_url(run_id, settings, api_url))
+    return RunNowResult(
+        True, f"Started flow run {flow_run.name}.", run_id, flow_run.name, _flow_run_url(run_id, settings, api_url)
+    )
 
 
 def _unreachable(api_url: str, exc: BaseException) -> RunNowResult:

@@ -16,11 +16,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:  # `streamlit run` puts only dashboard/ on sys.path
     sys.path.insert(0, str(HERE.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from dashboard.sections import access, common  # noqa: E402
-from jobfeed.redact import redact_url  # noqa: E402
-from jobfeed.settings import get_settings  # noqa: E402
+from dashboard.sections import access, common
+from jobfeed.redact import redact_url
+from jobfeed.settings import get_settings
 
 st.set_page_config(page_title="jobfeed", page_icon=":material/rss_feed:", layout="wide")
 

@@ -1,4 +1,4 @@
-"""The dashboard's one module of cached, read-only queries: thin Streamlit wrappers over `jobfeed.reads`.
+"""The dashboard's one module of cached, read-only queries: thin Streamlit wrappers over `jobfeed.store.reads`.
 
 The query functions themselves are plain functions on a Store (`jobfeed/reads.py`, shared with the read
 API and unit-testable without Streamlit). Here they get a short-lived `st.cache_data` entry keyed by the
@@ -13,10 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from jobfeed import reads
-from jobfeed.reads import LogFilter
 from jobfeed.settings import get_settings
-from jobfeed.store import Store, get_store
+from jobfeed.store import Store, get_store, reads
+from jobfeed.store.reads import LogFilter
 
 LIVE_TTL_S = 2  # history and `running`: below the 5 s self-refresh, so each refresh sees new rows
 LIST_TTL_S = 10  # feeds, jobs, dead letters: they change when a run finishes

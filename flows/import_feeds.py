@@ -5,7 +5,6 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from jobfeed import constants as C
@@ -14,7 +13,7 @@ from jobfeed.settings import get_settings
 from tasks.config import resolve_feed_list
 from tasks.fetch import fetch_and_normalize
 from tasks.outcomes import batch_outcome, payload_of
-from tasks.policy import retry_options
+from tasks.policy import FeedThreadPool, retry_options
 from tasks.record import publish_summary, record_import_log
 from tasks.start import start_run
 from tasks.upsert import upsert_batch
@@ -32,7 +31,7 @@ def _run_name() -> str:
 @flow(
     name="import-feeds",
     flow_run_name=_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=get_settings().max_concurrency),
+    task_runner=FeedThreadPool(),  # sized from MAX_CONCURRENCY at run time
 )
 def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = None) -> list[dict[str, Any]]:
     """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary."""

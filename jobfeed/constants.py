@@ -11,7 +11,9 @@ MAX_REDIRECTS = 5  # feeds redirect once or twice (http->https, canonical host);
 RETRY_AFTER_CAP_S = 120.0  # honour a 429 Retry-After, but never park a worker longer than 2 minutes
 SPOOL_MAX_AGE_S = 24 * 3600  # a run's working files older than this belong to a dead run (runs take minutes)
 STREAM_CHUNK_BYTES = 64 * 1024  # read size when streaming a body; small enough to enforce the cap tightly
-USER_AGENT = "jobfeed/0.1 (+https://github.com/jobfeed/jobfeed; job-feed importer)"  # boards ask bots to name themselves
+USER_AGENT = (
+    "jobfeed/0.1 (+https://github.com/jobfeed/jobfeed; job-feed importer)"  # boards ask bots to name themselves
+)
 HTTP_WRITE_TIMEOUT_S = 10.0  # we only send a GET's headers; 10 s of a stalled send means a dead peer
 HTTP_POOL_TIMEOUT_S = 10.0  # waiting this long for a free pooled connection means the pool is jammed
 HTTP_MAX_CONNECTIONS = 32  # well above MAX_CONCURRENCY x one redirect hop; a ceiling, not a target
@@ -29,7 +31,9 @@ MIN_PLAUSIBLE_YEAR = 1995  # job boards did not publish feeds before RSS existed
 MAX_FUTURE_SKEW_DAYS = 2  # clocks and time zones can put a pubDate slightly ahead; further is junk
 EXCERPT_CHARS = 80  # feed bodies are untrusted: error messages quote at most this much of one
 MAX_PROLOG_SCAN_BYTES = 1_000_000  # a prolog (comments, PIs) over 1 MB before the root element is not a feed
-MAX_IDENTITY_CHARS = 2048  # real guids and job URLs are well under 2 KB; longer ones are junk that bloats the unique index
+MAX_IDENTITY_CHARS = (
+    2048  # real guids and job URLs are well under 2 KB; longer ones are junk that bloats the unique index
+)
 
 # --- Storage and runs ------------------------------------------------------------------------
 BATCH_SIZE = 500  # notes/stack.md: 500-1,000 records per Prefect task keeps orchestration cost small
@@ -40,7 +44,9 @@ START_RETRIES = 2  # opening a run is a handful of small writes: a brief databas
 FETCH_RETRIES = 2  # transient network faults usually clear in seconds; more would delay the whole run
 RETRY_BACKOFF_S = 1.0  # default RETRY_BACKOFF_S: first retry after 1 s, doubling (notes/stack.md)
 RETRY_JITTER = 0.2  # +-20 % so concurrent runs do not retry in lockstep
-LAST_SEEN_REFRESH_S = 6 * 3600  # unchanged jobs re-stamp lastSeenAt at most this often: hourly runs then write nothing for them
+LAST_SEEN_REFRESH_S = (
+    6 * 3600
+)  # unchanged jobs re-stamp lastSeenAt at most this often: hourly runs then write nothing for them
 DUPLICATE_KEY_RETRIES = 3  # two feeds of one board inserting the same job: re-read and re-apply, bounded
 LOCK_TTL_S = 30 * 60  # a feed's import lock: far longer than one feed takes, short enough after a crash
 STALE_RUNNING_TTL_FACTOR = 2  # a log `running` for 2x the lock hold is a crashed run whatever Prefect says
@@ -65,6 +71,28 @@ NOTIFY_ATTEMPTS = 2  # one retry rides out a chat service's brief 5xx/429 withou
 NOTIFY_RETRY_DELAY_S = 1.0  # pause before that one retry
 SMTP_PORT = 587  # mail submission with STARTTLS: what every provider offers
 METRICS_PORT = 9491  # clear of Prometheus (9090) and the common exporters (9100 node, 9121 redis, 9216 mongodb)
-METRICS_SETTLE_S = 3600  # logs finished over 1 h ago are folded into cached totals: clock skew and slow finishes fit inside
-FETCH_DURATION_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)  # a LAN feed up to HTTP_TIMEOUT_S' 60 s cap
-RUN_DURATION_BUCKETS_S = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 1800.0)  # one feed's whole run: fetch + batches
+METRICS_SETTLE_S = (
+    3600  # logs finished over 1 h ago are folded into cached totals: clock skew and slow finishes fit inside
+)
+FETCH_DURATION_BUCKETS_S = (
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+)  # a LAN feed up to HTTP_TIMEOUT_S' 60 s cap
+RUN_DURATION_BUCKETS_S = (
+    1.0,
+    5.0,
+    15.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    900.0,
+    1800.0,
+)  # one feed's whole run: fetch + batches

@@ -63,9 +63,7 @@ class UpsertCounts:
         )
 
 
-def decide_status(
-    *, error: FeedFailure | None, not_modified: bool, skipped: bool, counts: UpsertCounts
-) -> LogStatus:
+def decide_status(*, error: FeedFailure | None, not_modified: bool, skipped: bool, counts: UpsertCounts) -> LogStatus:
     """The one rule for a feed's final status, shared by the CLI exit code and the dashboard."""
     if skipped:
         return LogStatus.SKIPPED

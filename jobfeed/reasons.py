@@ -51,9 +51,7 @@ TRANSIENT_REASONS: frozenset[FailureReason] = frozenset(
 class FeedError(Exception):
     """A classified failure of a whole feed (fetch or parse). Carries a reason and a safe message."""
 
-    def __init__(
-        self, reason: FailureReason, message: str, *, retry_after_s: float | None = None
-    ) -> None:
+    def __init__(self, reason: FailureReason, message: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(f"{reason.value}: {message}")
         self.reason = reason
         self.message = message

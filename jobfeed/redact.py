@@ -17,8 +17,23 @@ MASK = "***"
 # _SECRET_NAMES only count as the whole name: `auth=` hides a token, MongoDB's `authSource=` does not.
 _SECRET_WORDS = frozenset(
     {
-        "token", "key", "apikey", "secret", "password", "passwd", "pwd", "signature", "sig", "credential",
-        "credentials", "jwt", "otp", "accesstoken", "refreshtoken", "clientsecret", "privatekey",
+        "token",
+        "key",
+        "apikey",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "signature",
+        "sig",
+        "credential",
+        "credentials",
+        "jwt",
+        "otp",
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
+        "privatekey",
     }
 )
 _SECRET_NAMES = frozenset({"auth", "authorization", "pass", "session", "sessionid", "sid"})

@@ -1,31 +1,121 @@
-"""One typed settings object, read from the environment and `.env`, built lazily by get_settings()."""
+"""One typed settings object, read from the environment and `.env`, built lazily by get_settings().
+
+Nothing reads settings at import time: every caller asks get_settings() when it runs, so tests and
+the CLI can set the environment first.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jobfeed import constants as C
-from jobfeed.ops_settings import OpsSettings
-from jobfeed.ui_settings import UiSettings
 
-LOCAL_MONGODB_URI = (
-    f"mongodb://127.0.0.1:{C.LOCAL_MONGO_PORT}/?directConnection=true&retryWrites=false"
-)  # secantusdb presents itself as a replica set; retryable writes slow it down (notes/stack.md)
+LOCAL_MONGODB_URI = f"mongodb://127.0.0.1:{C.LOCAL_MONGO_PORT}/?directConnection=true&retryWrites=false"  # secantusdb presents itself as a replica set; retryable writes slow it down (notes/stack.md)
 LOCAL_REDIS_URL = f"redis://127.0.0.1:{C.LOCAL_REDIS_PORT}/0"
 LOCAL_PREFECT_API_URL = f"http://127.0.0.1:{C.LOCAL_PREFECT_PORT}/api"
+
+
+LOOPBACK = "127.0.0.1"  # nothing is exposed beyond this machine unless an operator says so
+
+
+class OpsSettings(BaseSettings):
+    """Who hears about failing feeds, when feeds are disabled, where metrics are served, how logs look."""
+
+    # env_ignore_empty: `NOTIFY_WEBHOOK_URL=` in a .env means "not configured", not an empty URL
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    # a Slack/Teams/Mattermost incoming-webhook URL carries its token in the path: a secret
+    notify_webhook_url: SecretStr | None = Field(default=None, description="Slack-compatible incoming webhook")
+    notify_fail_after: int = Field(default=C.NOTIFY_FAIL_AFTER, ge=1, le=10_000)
+    auto_disable_after: int = Field(default=C.AUTO_DISABLE_AFTER, ge=0, le=10_000, description="0 = never")
+    notify_timeout_s: float = Field(default=C.NOTIFY_TIMEOUT_S, gt=0, le=120)
+    smtp_host: str | None = Field(default=None, description="e-mail notifications are sent when this is set")
+    smtp_port: int = Field(default=C.SMTP_PORT, ge=1, le=65_535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_to: str = Field(default="", description="comma-separated recipients")
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS (required when on)")
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 only inside a container")
+    metrics_port: int = Field(default=C.METRICS_PORT, ge=1, le=65_535)
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if not isinstance(logging.getLevelName(level), int):
+            raise ValueError(f"unknown log level {value!r} (DEBUG, INFO, WARNING, ERROR, CRITICAL)")
+        return level
+
+    @model_validator(mode="after")
+    def _check_smtp(self) -> Self:
+        if self.smtp_host and not (self.smtp_from and self.smtp_recipients):
+            raise ValueError("SMTP_HOST is set: SMTP_FROM and SMTP_TO are needed too")
+        if self.smtp_password and not self.smtp_user:
+            raise ValueError("SMTP_PASSWORD is set without SMTP_USER")
+        return self
+
+    @property
+    def smtp_recipients(self) -> tuple[str, ...]:
+        """SMTP_TO split on commas."""
+        return tuple(part.strip() for part in self.smtp_to.split(",") if part.strip())
+
+    @property
+    def email_enabled(self) -> bool:
+        """True when e-mail notifications are configured (SMTP_HOST set)."""
+        return bool(self.smtp_host)
+
+
+class UiSettings(BaseSettings):
+    """DASHBOARD_* and API_* settings (`.env.example` lists them)."""
+
+    # env_ignore_empty: `DASHBOARD_TZ=` or `API_PORT=` copied from an example file mean "default"
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    dashboard_host: str = Field(default=LOOPBACK, description="address `jobfeed dashboard` binds to")
+    dashboard_port: int = Field(default=8501, ge=1, le=65535)
+    dashboard_password: SecretStr | None = Field(default=None, description="asked before any page when set")
+    dashboard_tz: str | None = Field(default=None, description="IANA zone for times; default: the browser's")
+    dashboard_refresh_s: float = Field(default=5.0, ge=1, le=300, description="history refresh while runs are running")
+    api_host: str = Field(default=LOOPBACK, description="address `jobfeed api` binds to")
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_token: SecretStr | None = Field(default=None, description="bearer token required by /api/* when set")
+
+    @field_validator("dashboard_tz")
+    @classmethod
+    def _check_tz(cls, value: str | None) -> str | None:
+        if value and not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)")
+        return value or None
+
+
+def is_zone(name: str | None) -> bool:
+    """True for an IANA time-zone name this machine knows (Europe/Berlin, UTC, ...)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class Settings(OpsSettings, UiSettings):
     """Everything jobfeed reads from its environment. `.env.example` lists every name.
 
-    The operations fields (notifications, metrics, logs) and the dashboard/API fields are declared in
-    jobfeed/ops_settings.py and jobfeed/ui_settings.py and inherited, so there is one object:
-    get_settings().
+    The operations fields (notifications, metrics, logs) and the dashboard/API fields are declared
+    above as sections and inherited, so there is one object: get_settings(). The sections stay
+    classes of their own so that tests can build one alone.
     """
 
     # env_ignore_empty: `FETCH_ALLOW_HOSTS=` or `PREFECT_API_URL=` copied from .env.example mean "default"
@@ -92,3 +182,14 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests and the CLI call this after changing the environment)."""
     get_settings.cache_clear()
+
+
+def is_zone(name: str | None) -> bool:
+    """True for an IANA time-zone name this machine knows (Europe/Berlin, UTC, ...)."""
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

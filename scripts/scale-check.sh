@@ -104,7 +104,7 @@ log "postgres $($PG_BIN/postgres --version | awk '{print $3}') on 127.0.0.1:$PG_
 
 # --- Redis (messaging for Prefect on db 0, jobfeed's feed locks on db 1) ---------------------------
 REDIS_PORT="$(free_port)"
-REDIS_BIN="$("$PY" -c 'from jobfeed.stack_servers import redis_server_binary; print(redis_server_binary())')"
+REDIS_BIN="$("$PY" -c 'from jobfeed.stack.servers import redis_server_binary; print(redis_server_binary())')"
 mkdir -p "$WORK/redis"
 start "$WORK/redis.log" "$REDIS_BIN" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" \
   --save "" --appendonly no --daemonize no

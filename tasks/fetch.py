@@ -8,14 +8,14 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
-from jobfeed.fetch import fetch_feed
+from jobfeed.fetch.fetcher import fetch_feed
 from jobfeed.importlog import FeedFailure
-from jobfeed.ingest import ingest_body
 from jobfeed.models import ConditionalState, FetchStatus
+from jobfeed.pipeline.ingest import ingest_body
+from jobfeed.pipeline.runs import FeedPayload, FeedRun
+from jobfeed.pipeline.spool import BatchWriter, FeedSpool, spool_root
 from jobfeed.reasons import FeedError
-from jobfeed.runs import FeedPayload, FeedRun
 from jobfeed.settings import Settings, get_settings
-from jobfeed.spool import BatchWriter, FeedSpool, spool_root
 from tasks.policy import retry_options
 from tasks.record import finish_feed
 
@@ -63,11 +63,17 @@ def _fetch_into(spool: FeedSpool, run: FeedRun, settings: Settings) -> FeedPaylo
         return FeedPayload(error=FeedFailure(exc.reason, exc.message))
     conditional = ConditionalState(result.etag, result.last_modified, result.body_hash or run.state.body_hash)
     if result.status is FetchStatus.NOT_MODIFIED:
-        return FeedPayload(not_modified=True, conditional=conditional, http_status=result.http_status, fetch_ms=result.elapsed_ms)
+        return FeedPayload(
+            not_modified=True, conditional=conditional, http_status=result.http_status, fetch_ms=result.elapsed_ms
+        )
     try:
-        ingested = ingest_body(spool.body_path, result.content_type, run.feed.url, BatchWriter(spool, settings.batch_size))
+        ingested = ingest_body(
+            spool.body_path, result.content_type, run.feed.url, BatchWriter(spool, settings.batch_size)
+        )
     except FeedError as exc:
-        return FeedPayload(error=FeedFailure(exc.reason, exc.message), http_status=result.http_status, fetch_ms=result.elapsed_ms)
+        return FeedPayload(
+            error=FeedFailure(exc.reason, exc.message), http_status=result.http_status, fetch_ms=result.elapsed_ms
+        )
     return FeedPayload(
         batches=ingested.batches,
         item_failures=ingested.failures,

@@ -6,10 +6,10 @@ from typing import Any
 
 from jobfeed import constants as C
 from jobfeed.importlog import FeedFailure, UpsertCounts
+from jobfeed.pipeline.runs import BatchOutcome, FeedPayload
+from jobfeed.pipeline.spool import BatchRef, load_batch
 from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.redact import redact_text
-from jobfeed.runs import BatchOutcome, FeedPayload
-from jobfeed.spool import BatchRef, load_batch
 from jobfeed.store import is_transient_db_error
 
 
@@ -30,7 +30,9 @@ def payload_of(future: Any) -> FeedPayload:
         return value
     if isinstance(value, BaseException):
         return FeedPayload(error=failure_of(value))
-    return FeedPayload(error=FeedFailure(FailureReason.INTERNAL_ERROR, f"unexpected task result {type(value).__name__}"))
+    return FeedPayload(
+        error=FeedFailure(FailureReason.INTERNAL_ERROR, f"unexpected task result {type(value).__name__}")
+    )
 
 
 def batch_outcome(batch: BatchRef, future: Any) -> BatchOutcome:

@@ -1,13 +1,15 @@
-"""Retry policy shared by the tasks: which failures are worth retrying, and how long to wait."""
+"""Prefect policy in one place: which failures are retried and how long to wait, and how many feeds run at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from jobfeed import constants as C
 from jobfeed.reasons import FeedError
+from jobfeed.settings import get_settings
 from jobfeed.store import is_transient_db_error
 
 
@@ -38,3 +40,14 @@ def retry_options(retries: int, backoff_s: float = C.RETRY_BACKOFF_S) -> dict[st
         "retry_jitter_factor": C.RETRY_JITTER,
         "retry_condition_fn": retry_transient,
     }
+
+
+class FeedThreadPool(ThreadPoolTaskRunner):  # type: ignore[type-arg]
+    """A thread pool sized by MAX_CONCURRENCY when a flow run starts, not when the flow module is imported.
+
+    Prefect enters a `duplicate()` of the flow's task runner for every run, so reading the setting
+    there lets a deployment's worker, the CLI and tests change it between runs.
+    """
+
+    def duplicate(self) -> ThreadPoolTaskRunner:  # type: ignore[type-arg]
+        return ThreadPoolTaskRunner(max_workers=get_settings().max_concurrency)

@@ -10,18 +10,27 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
-from jobfeed.locks import get_locks
 from jobfeed.importlog import LogStatus, UpsertCounts, decide_status, summary_fields
 from jobfeed.models import ItemFailure
-from jobfeed.notify import notify_after_run
-from jobfeed.redrive import batch_payload, item_letter
-from jobfeed.runs import BatchOutcome, FeedPayload, FeedRun
+from jobfeed.ops.locks import get_locks
+from jobfeed.ops.notify import notify_after_run
+from jobfeed.pipeline.redrive import batch_payload, item_letter
+from jobfeed.pipeline.runs import BatchOutcome, FeedPayload, FeedRun
+from jobfeed.pipeline.spool import FeedSpool, spool_root
 from jobfeed.settings import get_settings
-from jobfeed.spool import FeedSpool, spool_root
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 
-SUMMARY_COLUMNS = ("feedName", "status", "totalFetched", "newJobs", "updatedJobs", "unchangedJobs", "failedJobs", "durationMs")
+SUMMARY_COLUMNS = (
+    "feedName",
+    "status",
+    "totalFetched",
+    "newJobs",
+    "updatedJobs",
+    "unchangedJobs",
+    "failedJobs",
+    "durationMs",
+)
 
 
 @task(
@@ -49,7 +58,9 @@ def finish_feed(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome])
             counts = counts.add(batch.counts)
             continue
         assert batch.error is not None
-        counts.failures.extend(ItemFailure(batch.error.reason, batch.error.message, job.externalId) for job in batch.jobs)
+        counts.failures.extend(
+            ItemFailure(batch.error.reason, batch.error.message, job.externalId) for job in batch.jobs
+        )
         store.dead_letters.add(
             key=run.batch_token(batch.index),
             reason=batch.error.reason.value,
@@ -63,9 +74,16 @@ def finish_feed(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome])
     for failure in payload.item_failures:
         if failure.raw is not None:  # invalid items are parked too: a fixed parser can re-drive them
             key, letter = item_letter(run.feed.public_url, payload.format, failure)
-            store.dead_letters.add(key=key, reason=failure.reason.value, message=failure.message,
-                                   feed=run.feed.public_url, payload=letter, attempts=1, now=now,
-                                   attempt_id=run.log_id)
+            store.dead_letters.add(
+                key=key,
+                reason=failure.reason.value,
+                message=failure.message,
+                feed=run.feed.public_url,
+                payload=letter,
+                attempts=1,
+                now=now,
+                attempt_id=run.log_id,
+            )
     error = run.skip or payload.error
     status = decide_status(error=error, not_modified=payload.not_modified, skipped=run.skip is not None, counts=counts)
     fields = summary_fields(status=status, counts=counts, error=error)
@@ -96,8 +114,12 @@ def finish_feed(run: FeedRun, payload: FeedPayload, batches: list[BatchOutcome])
     FeedSpool(spool_root(settings.spool_dir), run.log_id).remove()  # its batches are stored or dead letters now
     if run.lock_token:
         get_locks(settings.redis_url, settings.lock_ttl_s).release(run.feed.public_url, run.lock_token)
-    return {**{k: doc.get(k) for k in SUMMARY_COLUMNS}, "logId": run.log_id, "fileName": run.feed.public_url,
-            "reason": (doc.get("error") or {}).get("reason")}
+    return {
+        **{k: doc.get(k) for k in SUMMARY_COLUMNS},
+        "logId": run.log_id,
+        "fileName": run.feed.public_url,
+        "reason": (doc.get("error") or {}).get("reason"),
+    }
 
 
 @task(name="publish-summary", cache_policy=NO_CACHE)
@@ -107,5 +129,5 @@ def publish_summary(rows: list[dict[str, Any]]) -> None:
         key="import-feeds-summary",
         table=[{k: row.get(k) for k in (*SUMMARY_COLUMNS, "reason")} for row in rows],
         description=f"jobfeed import: {len(rows)} feeds, "
-        + ", ".join(f"{s}={sum(r['status'] == s for r in rows)}" for s in sorted({r['status'] for r in rows})),
+        + ", ".join(f"{s}={sum(r['status'] == s for r in rows)}" for s in sorted({r["status"] for r in rows})),
     )

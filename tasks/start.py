@@ -9,13 +9,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from jobfeed import constants as C
-from jobfeed.locks import get_locks
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
 from jobfeed.models import FeedSpec
+from jobfeed.ops.locks import get_locks
+from jobfeed.pipeline.runs import FeedRun
+from jobfeed.pipeline.spool import FeedSpool, prune, spool_root
 from jobfeed.reasons import FailureReason
-from jobfeed.runs import FeedRun
 from jobfeed.settings import get_settings
-from jobfeed.spool import FeedSpool, prune, spool_root
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 from tasks.prefect_api import flow_run_is_alive
@@ -55,8 +55,5 @@ def start_run(feeds: list[FeedSpec]) -> list[FeedRun]:
                 token, note = run_id or log_id, lock.unavailable
             else:
                 skip = FeedFailure(FailureReason.LOCKED, f"flow run {lock.holder} is importing this feed now")
-        runs.append(
-            FeedRun(feed, log_id, run_id, now, state=state, skip=skip,
-                    lock_token=token, lock_note=note)
-        )
+        runs.append(FeedRun(feed, log_id, run_id, now, state=state, skip=skip, lock_token=token, lock_note=note))
     return runs

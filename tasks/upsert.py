@@ -9,8 +9,8 @@ from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
 from jobfeed.importlog import UpsertCounts
-from jobfeed.runs import FeedRun
-from jobfeed.spool import BatchRef, load_batch
+from jobfeed.pipeline.runs import FeedRun
+from jobfeed.pipeline.spool import BatchRef, load_batch
 from jobfeed.store import get_store
 from tasks.policy import retry_options
 
@@ -24,4 +24,6 @@ from tasks.policy import retry_options
 def upsert_batch(run: FeedRun, batch: BatchRef, now: datetime) -> UpsertCounts:
     """Write one batch file's jobs; idempotent, so a retry after a dropped connection counts exactly."""
     jobs = load_batch(batch)
-    return get_store().jobs.upsert_batch(jobs, feed_url=run.feed.public_url, token=run.batch_token(batch.index), now=now)
+    return get_store().jobs.upsert_batch(
+        jobs, feed_url=run.feed.public_url, token=run.batch_token(batch.index), now=now
+    )

@@ -6,7 +6,7 @@ import hmac
 
 import streamlit as st
 
-from jobfeed.ui_settings import get_ui_settings
+from jobfeed.settings import get_settings
 
 AUTH_KEY = "authenticated"
 SECRET_NAMES = ("dashboard_password", "DASHBOARD_PASSWORD")  # .streamlit/secrets.toml spellings
@@ -14,7 +14,7 @@ SECRET_NAMES = ("dashboard_password", "DASHBOARD_PASSWORD")  # .streamlit/secret
 
 def configured_password() -> str | None:
     """The password to ask for: the setting first, else Streamlit secrets; None = no gate."""
-    setting = get_ui_settings().dashboard_password
+    setting = get_settings().dashboard_password
     if setting is not None:
         return setting.get_secret_value()
     try:

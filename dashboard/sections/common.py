@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo, available_timezones
 import streamlit as st
 from pymongo.errors import PyMongoError
 
-from jobfeed.reads import PAGE_SIZE, page_count
 from jobfeed.redact import redact_text, redact_url
-from jobfeed.settings import get_settings
-from jobfeed.ui_settings import get_ui_settings, is_zone
+from jobfeed.settings import get_settings, is_zone
+from jobfeed.store.reads import PAGE_SIZE, page_count
 
 T = TypeVar("T")
 # Markdown (and Streamlit's :color[...] / :icon: / $LaTeX$ additions) that untrusted text must not trigger.
@@ -55,7 +54,7 @@ def database_error(exc: BaseException) -> None:
 
 def default_timezone() -> tuple[str, str]:
     """The zone to show times in and why: DASHBOARD_TZ, else the browser's, else UTC."""
-    configured = get_ui_settings().dashboard_tz
+    configured = get_settings().dashboard_tz
     if configured:
         return configured, "DASHBOARD_TZ"
     browser = st.context.timezone

@@ -39,7 +39,9 @@ def render() -> None:
         return
     by_reason = pd.DataFrame(sorted(counts.items(), key=lambda kv: -kv[1]), columns=["reason", "letters"])
     st.bar_chart(by_reason, x="reason", y="letters", horizontal=True, height=max(120, 40 * len(counts)))
-    reason = st.selectbox("Reason", [None, *sorted(counts)], format_func=lambda r: "all reasons" if r is None else f"{r} ({counts[r]})")
+    reason = st.selectbox(
+        "Reason", [None, *sorted(counts)], format_func=lambda r: "all reasons" if r is None else f"{r} ({counts[r]})"
+    )
     total = load(queries.count_dead_letters, reason, what="dead letters")
     page = pager(total, key=f"letters-page-{reason}")
     rows = load(queries.dead_letter_page, reason, page, what="dead letters")
@@ -47,8 +49,12 @@ def render() -> None:
     st.caption(f"Pending letters, oldest first. Times in {tz}.")
     batch = min(total, actions.REDRIVE_LIMIT)
     scope = f"{batch} oldest `{reason}` letter(s)" if reason else f"{batch} oldest pending letter(s)"
-    if st.button(f"Re-drive the {scope}", key="redrive", type="primary",
-                 help="Re-process them with today's code, as `jobfeed redrive` does; resolved ones leave this list."):
+    if st.button(
+        f"Re-drive the {scope}",
+        key="redrive",
+        type="primary",
+        help="Re-process them with today's code, as `jobfeed redrive` does; resolved ones leave this list.",
+    ):
         result = act(actions.redrive, queries.store(), reason=reason, doing="Re-driving")
         queries.clear()
         st.session_state[RESULT_KEY] = result

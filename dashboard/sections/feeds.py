@@ -66,7 +66,9 @@ def charts(stats: list[dict[str, Any]], names: dict[str, str]) -> None:
         tooltip=[alt.Tooltip("day:N", title="day"), "feed:N", "status:N", "runs:Q"],
     )  # fmt: skip
     st.altair_chart(runs, width="stretch")
-    counted = frame[frame["status"] != LogStatus.SKIPPED.value].assign(ok=lambda f: f["runs"].where(f["status"].isin(OK_STATUSES), 0))
+    counted = frame[frame["status"] != LogStatus.SKIPPED.value].assign(
+        ok=lambda f: f["runs"].where(f["status"].isin(OK_STATUSES), 0)
+    )
     daily = counted.groupby(["day", "feed"], as_index=False)[["ok", "runs"]].sum()
     daily["success rate"] = (daily["ok"] / daily["runs"] * 100).round(1)
     rate = alt.Chart(daily, title="Success rate per day (%)").mark_line(point=True).encode(
@@ -88,7 +90,9 @@ def toggle(feeds: list[dict[str, Any]]) -> None:
     """Enable or disable one feed (disabled feeds are skipped by runs)."""
     st.subheader("Enable / disable")
     by_url = {doc["url"]: doc for doc in feeds}
-    url = st.selectbox("Feed", list(by_url), format_func=lambda u: feed_label(u, by_url[u].get("name")), key="toggle-feed")
+    url = st.selectbox(
+        "Feed", list(by_url), format_func=lambda u: feed_label(u, by_url[u].get("name")), key="toggle-feed"
+    )
     if url is None:
         return
     disabled = bool(by_url[url].get("disabled"))

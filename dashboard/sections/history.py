@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard import queries
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, pager, timezone
 from jobfeed.importlog import LogStatus
-from jobfeed.reads import LogFilter
-from jobfeed.ui_settings import get_ui_settings
+from jobfeed.settings import get_settings
+from jobfeed.store.reads import LogFilter
 
 RUN_PAGE = "run"  # url_path of the run-detail page (dashboard/app.py)
 COLUMNS = {
@@ -69,7 +69,11 @@ def filters(tz: str, feeds: list[dict[str, Any]]) -> LogFilter:
     period = period_col.selectbox("Started", [*PERIODS, CUSTOM], index=list(PERIODS).index(DEFAULT_PERIOD),
                                   key="history-period", help=f"whole days in {tz}")  # fmt: skip
     today = datetime.now(ZoneInfo(tz)).date()
-    custom = range_col.date_input("Between", value=(today - timedelta(days=6), today), key="history-range") if period == CUSTOM else None
+    custom = (
+        range_col.date_input("Between", value=(today - timedelta(days=6), today), key="history-range")
+        if period == CUSTOM
+        else None
+    )
     start, end = period_days(period, custom, today)
     since, until = window(start, end, tz)
     return LogFilter(feed=feed, status=status, since=since, until=until)
@@ -105,7 +109,7 @@ def render() -> None:
     feeds = load(queries.feed_list, what="feeds")
     flt = filters(tz, feeds)
     running = load(queries.any_running, what="import status")
-    every = get_ui_settings().dashboard_refresh_s if running else None
+    every = get_settings().dashboard_refresh_s if running else None
 
     @st.fragment(run_every=every)
     def table() -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import queries
 from dashboard.sections.common import feed_label, fmt_time, load, md_escape, pager, timezone
 from jobfeed.constants import LAST_SEEN_REFRESH_S
-from jobfeed.reads import COUNT_CAP, MAX_QUERY_CHARS
+from jobfeed.store.reads import COUNT_CAP, MAX_QUERY_CHARS
 
 # Feed HTML is untrusted. nh3 keeps formatting and links only: no script/style/iframe/form, no event
 # handlers, no `style`, no images (a remote image in a description is a tracking pixel on the admin).
@@ -76,11 +76,18 @@ def render() -> None:
     page = pager(total, key=f"jobs-page-{q}-{source}", capped=capped)
     rows = load(queries.search_jobs, q, source, page, what="jobs")
     st.dataframe(jobs_frame(rows, tz), hide_index=True)
-    st.caption(f"“last seen” is refreshed at most every {LAST_SEEN_REFRESH_S // 3600} hours while a job stays "
-               "in its feeds, so hourly imports do not rewrite unchanged jobs.")
+    st.caption(
+        f"“last seen” is refreshed at most every {LAST_SEEN_REFRESH_S // 3600} hours while a job stays "
+        "in its feeds, so hourly imports do not rewrite unchanged jobs."
+    )
     ids = [str(d["_id"]) for d in rows]
     titles = {str(d["_id"]): f"{d.get('title') or '(no title)'} — {d.get('company') or d.get('source')}" for d in rows}
-    chosen = st.selectbox("Open a job", [None, *ids], format_func=lambda i: "—" if i is None else titles[i], key=f"job-open-{q}-{source}-{page}")
+    chosen = st.selectbox(
+        "Open a job",
+        [None, *ids],
+        format_func=lambda i: "—" if i is None else titles[i],
+        key=f"job-open-{q}-{source}-{page}",
+    )
     if chosen:
         job = load(queries.get_job, chosen, what="the job")
         if job is None:

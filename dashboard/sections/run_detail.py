@@ -11,8 +11,8 @@ import streamlit as st
 from dashboard import actions, queries
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, md_escape, timezone
 from dashboard.sections.history import COLUMNS, history_frame
-from jobfeed.reads import LogFilter
 from jobfeed.redact import redact_text
+from jobfeed.store.reads import LogFilter
 
 LOG_PARAM = "log"  # ?log=<ImportLog id>, as linked from the history table
 
@@ -75,7 +75,9 @@ def render() -> None:
     error = doc.get("error")
     if error:
         # the message may quote the feed's own (untrusted) bytes
-        st.error(f"**The feed failed: `{error.get('reason')}`** — {md_escape(redact_text(str(error.get('message') or '')))}")
+        st.error(
+            f"**The feed failed: `{error.get('reason')}`** — {md_escape(redact_text(str(error.get('message') or '')))}"
+        )
     render_failures(doc)
     if flow_run_id:
         siblings = [d for d in load(queries.run_logs, str(flow_run_id), what="the flow run") if str(d["_id"]) != log_id]

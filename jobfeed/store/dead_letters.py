@@ -16,7 +16,15 @@ class DeadLetterRepo:
         self.coll = collection
 
     def add(
-        self, *, key: str, reason: str, message: str, feed: str, payload: Any, attempts: int, now: datetime,
+        self,
+        *,
+        key: str,
+        reason: str,
+        message: str,
+        feed: str,
+        payload: Any,
+        attempts: int,
+        now: datetime,
         attempt_id: str | None = None,
     ) -> None:
         """Park one failed item or batch under a stable `key`: a retried recording, or the same broken
@@ -30,8 +38,13 @@ class DeadLetterRepo:
                 query,
                 {
                     "$setOnInsert": {"firstFailedAt": now, "payload": payload, "feed": feed},
-                    "$set": {"reason": reason, "message": message, "lastFailedAt": now, "redrivenAt": None,
-                             "lastAttemptId": attempt_id},
+                    "$set": {
+                        "reason": reason,
+                        "message": message,
+                        "lastFailedAt": now,
+                        "redrivenAt": None,
+                        "lastAttemptId": attempt_id,
+                    },
                     "$inc": {"attempts": attempts},
                 },
                 upsert=True,

@@ -20,7 +20,15 @@ _RETRYABLE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602,
 def is_transient_db_error(exc: BaseException) -> bool:
     """True for network/failover/timeout errors: the same write may succeed a few seconds later."""
     if isinstance(
-        exc, (AutoReconnect, ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError, ExecutionTimeout, WTimeoutError)
+        exc,
+        (
+            AutoReconnect,
+            ConnectionFailure,
+            NetworkTimeout,
+            ServerSelectionTimeoutError,
+            ExecutionTimeout,
+            WTimeoutError,
+        ),
     ):
         return True
     if isinstance(exc, OperationFailure):

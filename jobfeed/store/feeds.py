@@ -30,7 +30,9 @@ class FeedStateRepo:
     def run_state(self, url: str) -> tuple[bool, ConditionalState]:
         """What a run needs to know of a feed, in one read: is it disabled, and its conditional state."""
         doc = self.coll.find_one({"url": url}, {"disabled": 1, "etag": 1, "lastModified": 1, "bodyHash": 1}) or {}
-        return bool(doc.get("disabled")), ConditionalState(doc.get("etag"), doc.get("lastModified"), doc.get("bodyHash"))
+        return bool(doc.get("disabled")), ConditionalState(
+            doc.get("etag"), doc.get("lastModified"), doc.get("bodyHash")
+        )
 
     def is_disabled(self, url: str) -> bool:
         doc = self.coll.find_one({"url": url}, {"disabled": 1})
@@ -39,7 +41,9 @@ class FeedStateRepo:
     def set_disabled(self, url: str, disabled: bool, *, now: datetime) -> None:
         """Enable or disable a feed (dashboard, operators); disabled feeds are skipped by runs."""
         self.coll.update_one(
-            {"url": url}, {"$set": {"disabled": disabled, "updatedAt": now}, "$setOnInsert": {"consecutiveFailures": 0}}, upsert=True
+            {"url": url},
+            {"$set": {"disabled": disabled, "updatedAt": now}, "$setOnInsert": {"consecutiveFailures": 0}},
+            upsert=True,
         )
 
     def record_run(
@@ -56,15 +60,22 @@ class FeedStateRepo:
         """Update health after a run. `conditional` is saved only when the body was fully stored,
         so a run whose writes failed is never short-circuited as `not_modified` next time.
         With `log_id`, recording the same run twice (a retried task) counts it once."""
-        set_fields: dict[str, Any] = {"name": name, "lastStatus": status, "lastRunAt": now,
-                                      "lastErrorReason": error_reason, "lastLogId": log_id}
+        set_fields: dict[str, Any] = {
+            "name": name,
+            "lastStatus": status,
+            "lastRunAt": now,
+            "lastErrorReason": error_reason,
+            "lastLogId": log_id,
+        }
         update: dict[str, Any] = {"$set": set_fields, "$setOnInsert": {"disabled": False}}
         if status in _HEALTHY:
             set_fields.update(consecutiveFailures=0, lastSuccessAt=now)
         elif status == LogStatus.FAILED.value:
             update["$inc"] = {"consecutiveFailures": 1}
         if conditional is not None:
-            set_fields.update(etag=conditional.etag, lastModified=conditional.last_modified, bodyHash=conditional.body_hash)
+            set_fields.update(
+                etag=conditional.etag, lastModified=conditional.last_modified, bodyHash=conditional.body_hash
+            )
         query: dict[str, Any] = {"url": url}
         if log_id is not None:
             query["lastLogId"] = {"$ne": log_id}

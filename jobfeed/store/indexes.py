@@ -10,13 +10,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         # identity: one document per job per board; upserts and the per-batch hash read use it
         IndexModel([("source", ASCENDING), ("externalId", ASCENDING)], unique=True, name="source_externalId"),
         IndexModel([("lastSeenAt", DESCENDING)], name="lastSeenAt"),  # dashboard: newest jobs, stale jobs
-        IndexModel([("source", ASCENDING), ("lastSeenAt", DESCENDING)], name="source_lastSeenAt"),  # dashboard/API jobs of one board, newest first
+        IndexModel(
+            [("source", ASCENDING), ("lastSeenAt", DESCENDING)], name="source_lastSeenAt"
+        ),  # dashboard/API jobs of one board, newest first
     ],
     "import_logs": [
         IndexModel([("startedAt", DESCENDING)], name="startedAt"),  # history, newest first
         IndexModel([("fileName", ASCENDING), ("startedAt", DESCENDING)], name="fileName_startedAt"),
         IndexModel([("status", ASCENDING), ("startedAt", DESCENDING)], name="status_startedAt"),
-        IndexModel([("fileName", ASCENDING), ("status", ASCENDING), ("startedAt", DESCENDING)], name="fileName_status_startedAt"),  # dashboard history: one feed + one status
+        IndexModel(
+            [("fileName", ASCENDING), ("status", ASCENDING), ("startedAt", DESCENDING)],
+            name="fileName_status_startedAt",
+        ),  # dashboard history: one feed + one status
         IndexModel([("flowRunId", ASCENDING)], name="flowRunId"),  # run detail, crash recovery
         # metrics: each scrape sums only the logs finished since the cached totals (jobfeed/metrics.py)
         IndexModel([("finishedAt", DESCENDING)], name="finishedAt"),
@@ -26,7 +31,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASCENDING)], unique=True, name="key"),  # one letter per failed batch/item
         IndexModel([("reason", ASCENDING), ("redrivenAt", ASCENDING)], name="reason_redrivenAt"),
         IndexModel([("feed", ASCENDING), ("firstFailedAt", DESCENDING)], name="feed_firstFailedAt"),
-        IndexModel([("redrivenAt", ASCENDING), ("firstFailedAt", ASCENDING)], name="redrivenAt_firstFailedAt"),  # dashboard: pending letters, oldest first
+        IndexModel(
+            [("redrivenAt", ASCENDING), ("firstFailedAt", ASCENDING)], name="redrivenAt_firstFailedAt"
+        ),  # dashboard: pending letters, oldest first
     ],
 }
 

@@ -19,7 +19,7 @@ class ApiServer:
     def __init__(self, app: Any) -> None:
         import uvicorn
 
-        from jobfeed.stack_procs import free_port
+        from jobfeed.stack.procs import free_port
 
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
@@ -46,7 +46,7 @@ class ApiServer:
 @pytest.fixture
 def serve_api(db_name: str) -> Iterator[Callable[..., httpx.Client]]:
     """serve_api(settings=None, ui_settings=None) -> an httpx.Client on a freshly started API server."""
-    from jobfeed.api import create_app
+    from jobfeed.api.app import create_app
 
     servers: list[ApiServer] = []
     clients: list[httpx.Client] = []

@@ -11,10 +11,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from jobfeed.settings import Settings
-from jobfeed.stack_procs import free_port
+from jobfeed.settings import Settings, UiSettings
+from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
-from jobfeed.ui_settings import UiSettings
 from tests.dashboard.seed import FEEDS, SECRET, make_job, seed_history, seed_jobs
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
@@ -107,7 +106,9 @@ def test_healthz_and_docs(serve_api, store: Store) -> None:
 
 
 def test_database_down_is_503(serve_api, db_name: str) -> None:
-    down = Settings(mongodb_uri=f"mongodb://u:hunter2@127.0.0.1:{free_port()}/?directConnection=true", mongodb_db=db_name)
+    down = Settings(
+        mongodb_uri=f"mongodb://u:hunter2@127.0.0.1:{free_port()}/?directConnection=true", mongodb_db=db_name
+    )
     api = serve_api(settings=down)
     started = time.monotonic()
     health = api.get("/healthz")
@@ -119,7 +120,7 @@ def test_database_down_is_503(serve_api, db_name: str) -> None:
 
 def test_serve_binds_loopback_by_default(store: Store, db_name: str) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", f"from jobfeed.api import serve; serve(port={port})"],
+    proc = subprocess.Popen([sys.executable, "-c", f"from jobfeed.api.app import serve; serve(port={port})"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -129,7 +130,9 @@ def test_serve_binds_loopback_by_default(store: Store, db_name: str) -> None:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"jobfeed.api.serve did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+                    pytest.fail(
+                        f"jobfeed.api.app.serve did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+                    )
                 time.sleep(0.2)
         assert response.status_code == 200
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout

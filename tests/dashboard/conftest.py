@@ -20,18 +20,17 @@ def clean_ui(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import streamlit as st
 
     from jobfeed.settings import reset_settings
-    from jobfeed.ui_settings import reset_ui_settings
 
     for name in UI_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(ROOT / "tests")  # no developer .env (settings read ./.env) and no .streamlit/secrets.toml
     reset_settings()
-    reset_ui_settings()
+    reset_settings()
     st.cache_data.clear()
     yield
     st.cache_data.clear()
     reset_settings()
-    reset_ui_settings()
+    reset_settings()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
 from jobfeed.models import FeedFormat, ItemFailure, Job
-from jobfeed.redrive import batch_payload, item_letter
+from jobfeed.pipeline.redrive import batch_payload, item_letter
 from jobfeed.reasons import FailureReason
 from jobfeed.store import Store
 
@@ -44,7 +44,11 @@ def seed_history(store: Store, n: int = 45, *, t0: datetime = T0) -> list[str]:
         url = urls[i % len(urls)]
         status = LogStatus.FAILED if i % 5 == 4 else LogStatus.PARTIAL if i % 7 == 6 else LogStatus.SUCCESS
         error = FeedFailure(FailureReason.HTTP_5XX, f"503 from {url}") if status is LogStatus.FAILED else None
-        failures = [ItemFailure(FailureReason.ITEM_INVALID, "no guid and no link", f"item-{i}")] if status is LogStatus.PARTIAL else []
+        failures = (
+            [ItemFailure(FailureReason.ITEM_INVALID, "no guid and no link", f"item-{i}")]
+            if status is LogStatus.PARTIAL
+            else []
+        )
         ids.append(add_log(store, url=url, started=t0 - timedelta(hours=i), status=status, error=error,
                            failures=failures, flow_run_id=f"run-{i // 3}", new=0 if error else 3))  # fmt: skip
         store.feeds.record_run(url, name=FEEDS[url], status=status.value, now=t0 - timedelta(hours=i), conditional=None,
@@ -87,7 +91,9 @@ def seed_dead_letters(store: Store, spec: dict[str, int], *, broken_items: int =
                                    attempts=3, now=T0 + timedelta(minutes=len(keys)))  # fmt: skip
             keys.append(key)
     for i in range(broken_items):
-        failure = ItemFailure(FailureReason.ITEM_INVALID, "no guid and no link", None, raw={"description": f"orphan {i}"})
+        failure = ItemFailure(
+            FailureReason.ITEM_INVALID, "no guid and no link", None, raw={"description": f"orphan {i}"}
+        )
         key, payload = item_letter(list(FEEDS)[0], FeedFormat.RSS, failure)
         store.dead_letters.add(key=key, reason="item_invalid", message="no guid and no link", feed=list(FEEDS)[0],
                                payload=payload, attempts=1, now=T0 + timedelta(minutes=len(keys)))  # fmt: skip

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dashboard.sections.access import password_matches
+from jobfeed.settings import reset_settings
 from jobfeed.store import Store
-from jobfeed.ui_settings import reset_ui_settings
 from tests.dashboard.conftest import no_exception
 from tests.dashboard.seed import FEEDS, add_log, texts
 
@@ -33,7 +33,7 @@ def test_password_is_required_before_anything_shows(open_page, store: Store, mon
     secrets = {}
     if where == "env":
         monkeypatch.setenv("DASHBOARD_PASSWORD", "correct horse")
-        reset_ui_settings()
+        reset_settings()
     else:
         secrets = {"dashboard_password": "correct horse"}
     at = open_page(secrets=secrets)
@@ -53,7 +53,7 @@ def test_password_is_required_before_anything_shows(open_page, store: Store, mon
 
 def test_other_pages_are_gated_too(open_page, monkeypatch) -> None:
     monkeypatch.setenv("DASHBOARD_PASSWORD", "pw")
-    reset_ui_settings()
+    reset_settings()
     at = open_page("views/jobs.py")  # a deep link runs app.py too, whose gate stops before navigation
     assert_gated(at)
     assert "Jobs" not in [t.value for t in at.title]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dashboard import actions
 from jobfeed.settings import Settings
-from jobfeed.stack_procs import free_port
+from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
 from tests.dashboard.seed import FEEDS, T0, seed_dead_letters
 
@@ -45,7 +45,7 @@ def test_run_now_with_the_prefect_server_down(monkeypatch) -> None:
 
 
 def test_run_now_without_any_prefect_server(monkeypatch) -> None:
-    from jobfeed import stack
+    from jobfeed.stack import local as stack
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     # other people's local stacks may answer on 127.0.0.1:4200 here: stand in "no healthy local server"

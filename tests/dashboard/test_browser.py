@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from jobfeed.dashboard_runner import streamlit_command
+from jobfeed.cli.dashboard import streamlit_command
 from jobfeed.importlog import LogStatus
-from jobfeed.stack_procs import free_port
+from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
 from tests.conftest import ROOT
 from tests.dashboard.seed import FEEDS, SECRET, add_log, make_job, seed_history, seed_jobs
@@ -44,7 +44,9 @@ def dashboard(store: Store, tmp_path: Path) -> str:
     log = (tmp_path / "streamlit.log").open("wb")
     env = {**os.environ, "DASHBOARD_PASSWORD": PASSWORD}
     # cwd: a tmp dir, so no developer .env or .streamlit/secrets.toml is read
-    proc = subprocess.Popen(streamlit_command(port, "127.0.0.1"), env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        streamlit_command(port, "127.0.0.1"), env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -73,7 +75,9 @@ def test_history_and_a_hostile_job_in_chromium(dashboard: str, store: Store, tmp
 
     now = datetime.now(UTC).replace(microsecond=0)
     seed_history(store, 11, t0=now - timedelta(minutes=20))
-    add_log(store, url=list(FEEDS)[1], started=now - timedelta(minutes=1), status=LogStatus.RUNNING, flow_run_id="run-now")
+    add_log(
+        store, url=list(FEEDS)[1], started=now - timedelta(minutes=1), status=LogStatus.RUNNING, flow_run_id="run-now"
+    )
     seed_jobs(store, [make_job(1, title=XSS_TITLE, html=XSS_HTML), make_job(2)], now=now)
 
     with sync_playwright() as playwright:
@@ -116,7 +120,9 @@ def test_history_and_a_hostile_job_in_chromium(dashboard: str, store: Store, tmp
             assert SECRET not in page.content()
             berlin = (now - timedelta(minutes=1)).astimezone(ZoneInfo("Europe/Berlin"))  # the running one
             assert berlin.strftime("%Y-%m-%d %H:%M:%S") in cells
-            assert page.get_by_text("Times are shown in").first.inner_text().startswith("Times are shown in Europe/Berlin")
+            assert (
+                page.get_by_text("Times are shown in").first.inner_text().startswith("Times are shown in Europe/Berlin")
+            )
             assert page.get_by_text("this table refreshes every 5 s").count() == 1
             page.wait_for_timeout(500)  # let the grid finish painting before the picture
             shot = tmp_path / "import-history.png"

@@ -10,7 +10,6 @@ import pytest
 from jobfeed.importlog import LogStatus
 from jobfeed.settings import reset_settings
 from jobfeed.store import Store
-from jobfeed.ui_settings import reset_ui_settings
 from tests.dashboard.conftest import no_exception
 from tests.dashboard.seed import FEEDS, SECRET, T0, add_log, seed_history, texts
 
@@ -46,7 +45,13 @@ def test_rows_newest_first_with_counts_and_page_count(open_page, store: Store) -
     assert rows["started"].iloc[0] == T0.strftime("%Y-%m-%d %H:%M:%S")  # UTC: no browser zone in AppTest
     first = rows.iloc[0]
     assert (first["feed"], first["total"], first["new"], first["updated"], first["unchanged"], first["failed"]) == (
-        "jobicy-all", 9, 3, 1, 5, 0)
+        "jobicy-all",
+        9,
+        3,
+        1,
+        5,
+        0,
+    )
     assert first["status"] == "success" and first["duration"] == "2.5 s"
     assert first["detail"].startswith("run?log=")
     assert "Page 1 of 3 · 45 rows" in texts(at)
@@ -110,7 +115,7 @@ def test_times_follow_the_browser_zone_or_the_setting(open_page, store: Store, m
     assert table(at)["started"].iloc[0] == _local(started, "UTC")
 
     monkeypatch.setenv("DASHBOARD_TZ", "America/New_York")
-    reset_ui_settings()
+    reset_settings()
     at = open_page(context={"timezone": "Asia/Tokyo"})
     assert table(at)["started"].iloc[0] == _local(started, "America/New_York")
     assert "Times are shown in **America/New_York** (default: DASHBOARD_TZ)." in [c.value for c in at.caption]
@@ -120,7 +125,9 @@ def test_default_period_is_the_last_seven_days(open_page, store: Store) -> None:
     now = datetime.now(UTC)
     recent = add_log(store, url=list(FEEDS)[0], started=now - timedelta(days=1))
     add_log(store, url=list(FEEDS)[1], started=now - timedelta(days=10))
-    store.feeds.record_run(list(FEEDS)[0], name="jobicy-all", status="success", now=now, conditional=None, error_reason=None)
+    store.feeds.record_run(
+        list(FEEDS)[0], name="jobicy-all", status="success", now=now, conditional=None, error_reason=None
+    )
     at = open_page()
     assert at.selectbox(key="history-period").value == "last 7 days"
     assert table(at)["detail"].tolist() == [f"run?log={recent}"]
@@ -144,7 +151,7 @@ def test_finished_imports_do_not_refresh(open_page, store: Store) -> None:
 
 
 def test_database_down_shows_an_error_not_a_traceback(open_page, monkeypatch) -> None:
-    from jobfeed.stack_procs import free_port
+    from jobfeed.stack.procs import free_port
 
     monkeypatch.setenv("MONGODB_URI", f"mongodb://admin:hunter2@127.0.0.1:{free_port()}/?directConnection=true")
     reset_settings()

@@ -191,7 +191,7 @@ def test_dead_letters_page_when_empty(open_page) -> None:
 def test_every_page_shows_the_database_error_state(page: str, monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from jobfeed.stack_procs import free_port
+    from jobfeed.stack.procs import free_port
     from tests.dashboard.conftest import APP, RUN_TIMEOUT_S
 
     monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/?directConnection=true")

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from dashboard import queries
-from jobfeed import reads
-from jobfeed.reads import LogFilter
 from jobfeed.settings import reset_settings
-from jobfeed.store import Store
+from jobfeed.store import Store, reads
+from jobfeed.store.reads import LogFilter
 from tests.dashboard.seed import FEEDS, T0, make_job, seed_dead_letters, seed_history, seed_jobs
 
 WWR = list(FEEDS)[1]
@@ -59,7 +58,9 @@ def test_history_queries_use_an_index(store: Store, flt: LogFilter, index: str) 
 
 def test_job_search_is_escaped_case_insensitive_and_paged(store: Store) -> None:
     seed_jobs(store, [make_job(i, title=f"Engineer {i}") for i in range(25)])
-    seed_jobs(store, [make_job(1, source="weworkremotely.com", title="C++ (Senior) dev", company="A.B.C")], feed_url=WWR)
+    seed_jobs(
+        store, [make_job(1, source="weworkremotely.com", title="C++ (Senior) dev", company="A.B.C")], feed_url=WWR
+    )
     assert len(reads.search_jobs(store)) == 20 and len(reads.search_jobs(store, page=2)) == 6
     assert "descriptionHtml" not in reads.search_jobs(store)[0]
     assert [j["title"] for j in reads.search_jobs(store, q="c++ (senior")] == ["C++ (Senior) dev"]

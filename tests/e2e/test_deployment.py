@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from jobfeed import stack
 from jobfeed.settings import Settings
-from jobfeed.stack_procs import free_port
+from jobfeed.stack import local as stack
+from jobfeed.stack.procs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -27,8 +27,13 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
     feeds.write_text(f"feeds:\n  - url: {feed_server.url('jobspresso_wpjm_job_feed.xml')}\n    name: jobspresso\n")
     api = f"http://127.0.0.1:{free_port()}/api"
     pool = f"pool-{db_name[-20:].replace('_', '-')}".lower()
-    env = {"FEEDS_FILE": str(feeds), "PREFECT_API_URL": api, "WORK_POOL": pool,
-           "JOBFEED_STATE_DIR": str(tmp_path / "state"), "MONGODB_DB": db_name}
+    env = {
+        "FEEDS_FILE": str(feeds),
+        "PREFECT_API_URL": api,
+        "WORK_POOL": pool,
+        "JOBFEED_STATE_DIR": str(tmp_path / "state"),
+        "MONGODB_DB": db_name,
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)  # the worker inherits them, as it would from the operator's shell
     settings = Settings()
@@ -36,8 +41,14 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
         statuses = stack.up(settings, prefect=True, worker=False)
         assert {s.name: s.state for s in statuses}["prefect"] == "started", statuses
         cli_env = {k: v for k, v in os.environ.items()}
-        deploy = subprocess.run([sys.executable, "-m", "jobfeed", "deploy"], env=cli_env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
+        deploy = subprocess.run(
+            [sys.executable, "-m", "jobfeed", "deploy"],
+            env=cli_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "import-feeds/hourly" in deploy.stdout
         statuses = stack.up(settings, prefect=True, worker=True)
@@ -68,13 +79,25 @@ def _wait_for(run_id: str, states: set[str], timeout: float) -> str:
 
 def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], store) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
 
-    from jobfeed import deploy
+    from jobfeed.cli import deploy
 
     # run-now --watch: the worker runs the flow; its ImportLog carries the flow run id
-    run = subprocess.run([sys.executable, "-m", "jobfeed", "run-now", "--watch"], env=deployed, cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "jobfeed", "run-now", "--watch"],
+        env=deployed,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     logs = store.logs.latest(limit=5)
     assert len(logs) == 1 and logs[0]["status"] == "success" and logs[0]["newJobs"] == 3

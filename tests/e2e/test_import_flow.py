@@ -46,8 +46,11 @@ def counts(log: dict[str, Any]) -> tuple[int, int, int, int, str]:
 def test_first_run_second_run_and_edits(store: Store, served) -> None:
     urls = [served.url(name) for name in (JOBICY, JOBICY_DESIGN, *REAL)]
     first = run_flow(store, urls)
-    for name, expected in (("jobspresso_wpjm_job_feed.xml", 3), ("weworkremotely_opencruit_feed.xml", 5),
-                           ("jobicy_api_opencruit_response.json", 3)):
+    for name, expected in (
+        ("jobspresso_wpjm_job_feed.xml", 3),
+        ("weworkremotely_opencruit_feed.xml", 5),
+        ("jobicy_api_opencruit_response.json", 3),
+    ):
         assert counts(first[served.url(name)]) == (expected, 0, 0, 0, "success"), name
     jobicy, design = first[served.url(JOBICY)], first[served.url(JOBICY_DESIGN)]
     assert jobicy["status"] == design["status"] == "success"
@@ -140,7 +143,7 @@ def test_unreachable_host_is_a_network_failure(store: Store) -> None:
 
 
 def test_feed_locked_by_another_run_is_skipped(store: Store, served) -> None:
-    from jobfeed.locks import get_locks
+    from jobfeed.ops.locks import get_locks
     from jobfeed.settings import get_settings
 
     settings = get_settings()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobfeed.redrive import batch_payload, redrive_letter
+from jobfeed.pipeline.redrive import batch_payload, redrive_letter
 from jobfeed.store import Store
 from tests.integration.test_store import make_job
 
@@ -46,8 +46,15 @@ def test_invalid_item_is_parked_once_and_redrive_keeps_it_pending(store: Store, 
 def test_failed_batch_redrive_is_idempotent(store: Store) -> None:
     now = datetime.now(UTC)
     jobs = [make_job(i) for i in range(4)]
-    store.dead_letters.add(key="run1:abc:0", reason="db_error", message="AutoReconnect", feed="https://jobicy.com/f",
-                           payload=batch_payload(jobs), attempts=4, now=now)
+    store.dead_letters.add(
+        key="run1:abc:0",
+        reason="db_error",
+        message="AutoReconnect",
+        feed="https://jobicy.com/f",
+        payload=batch_payload(jobs),
+        attempts=4,
+        now=now,
+    )
     letter = store.dead_letters.pending()[0]
     first = redrive_letter(store, letter, now=now)
     assert first.resolved and (first.counts.new, first.counts.failed) == (4, 0)
@@ -55,4 +62,8 @@ def test_failed_batch_redrive_is_idempotent(store: Store) -> None:
     assert second.resolved and second.counts.new == 4  # the same token: counted the same, written once
     assert store.jobs.count() == 4
     assert store.dead_letters.pending() == []
-    assert store.db.dead_letters.find_one({"key": "run1:abc:0"})["redriveResult"] == {"new": 4, "updated": 0, "unchanged": 0}
+    assert store.db.dead_letters.find_one({"key": "run1:abc:0"})["redriveResult"] == {
+        "new": 4,
+        "updated": 0,
+        "unchanged": 0,
+    }

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from jobfeed import stack_procs as P
-from jobfeed import stack_servers as S
+from jobfeed.stack import procs as P
+from jobfeed.stack import servers as S
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 4
@@ -60,7 +60,7 @@ def cluster(tmp_path: Path, db_name: str, monkeypatch: pytest.MonkeyPatch) -> It
     """Prefect server + two workers on one pool, all on free ports, all stopped in `finally`."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from jobfeed.deploy import ensure_work_pool
+    from jobfeed.cli.deploy import ensure_work_pool
 
     port = P.free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -79,7 +79,9 @@ def cluster(tmp_path: Path, db_name: str, monkeypatch: pytest.MonkeyPatch) -> It
     try:
         server = S.start_prefect_process(port, tmp_path / "prefect", tmp_path / "prefect.log")
         procs.append(server.pid)
-        P.wait_until(lambda: S.http_ok(api + "/health"), 120, "prefect server", proc=server, log_path=tmp_path / "prefect.log")
+        P.wait_until(
+            lambda: S.http_ok(api + "/health"), 120, "prefect server", proc=server, log_path=tmp_path / "prefect.log"
+        )
         with temporary_settings(updates={PREFECT_API_URL: api}):  # wins over a session's test harness
             ensure_work_pool(pool)
             _deploy_without_limit(pool)
@@ -89,7 +91,9 @@ def cluster(tmp_path: Path, db_name: str, monkeypatch: pytest.MonkeyPatch) -> It
                 worker = S.start_worker_process(api, pool, log, ROOT, limit=RUNS // WORKERS, name=f"scale-worker-{i}")
                 procs.append(worker.pid)
             for log in logs:  # both polling before any run exists, so both get a share
-                P.wait_until(lambda log=log: "started" in log.read_text().lower(), 60, f"worker {log.name}", log_path=log)
+                P.wait_until(
+                    lambda log=log: "started" in log.read_text().lower(), 60, f"worker {log.name}", log_path=log
+                )
             yield Cluster(api, pool, logs)
     finally:
         for pid in reversed(procs):  # workers first (they would cancel their runs), then the server
@@ -110,8 +114,8 @@ def _wait_terminal(run_ids: list[str], timeout: float) -> dict[str, Any]:
 
 def _expected_keys(feed_server: Any, urls: list[str]) -> set[tuple[str, str]]:
     """The distinct job keys of the served feeds, computed with jobfeed's own parser (not via Mongo)."""
-    from jobfeed.normalize import normalize_items
-    from jobfeed.parse import parse_feed
+    from jobfeed.pipeline.normalize import normalize_items
+    from jobfeed.sources import parse_feed
     from tests.support.feed_routes import padded_feed
 
     keys: set[tuple[str, str]] = set()
@@ -141,7 +145,9 @@ def test_two_workers_share_runs_and_feed_locks_keep_imports_apart(cluster: Clust
     # proof: both workers race to submit the same run and the server aborts the loser's attempt.)
     taken = [set(RAN.findall(log.read_text())) & set(run_ids) for log in cluster.worker_logs]
     assert all(taken), f"a worker ran no flow run: {taken}"
-    assert set().union(*taken) == set(run_ids) and sum(map(len, taken)) == RUNS, f"a run ran twice or not at all: {taken}"
+    assert set().union(*taken) == set(run_ids) and sum(map(len, taken)) == RUNS, (
+        f"a run ran twice or not at all: {taken}"
+    )
 
     # Every run wrote exactly one ImportLog per feed, each finished, each with the count invariant.
     by_run = {rid: store.logs.for_flow_run(rid) for rid in run_ids}
@@ -149,7 +155,9 @@ def test_two_workers_share_runs_and_feed_locks_keep_imports_apart(cluster: Clust
     assert all(sorted(d["fileName"] for d in docs) == sorted(urls) for docs in by_run.values()), by_run
     for log in logs:
         assert log["status"] != "running" and log["finishedAt"] is not None, log
-        assert log["totalFetched"] == log["newJobs"] + log["updatedJobs"] + log["unchangedJobs"] + log["failedJobs"], log
+        assert log["totalFetched"] == log["newJobs"] + log["updatedJobs"] + log["unchangedJobs"] + log["failedJobs"], (
+            log
+        )
 
     # Per feed: a run either imported it or skipped it because another run held its lock; the
     # imports of one feed never overlap. A run stamps startedAt just before asking for the lock, so
@@ -174,8 +182,10 @@ def test_two_workers_share_runs_and_feed_locks_keep_imports_apart(cluster: Clust
     stored = {(doc["source"], doc["externalId"]) for doc in store.jobs.coll.find({}, {"source": 1, "externalId": 1})}
     assert stored == expected
     assert sum(log["newJobs"] for log in logs) == len(expected)
-    print(f"\n{RUNS} runs on {WORKERS} workers in {took:.1f} s; taken per worker: {[len(t) for t in taken]}; "
-          f"feed imports skipped as locked: {skipped_locked}/{len(logs)}")
+    print(
+        f"\n{RUNS} runs on {WORKERS} workers in {took:.1f} s; taken per worker: {[len(t) for t in taken]}; "
+        f"feed imports skipped as locked: {skipped_locked}/{len(logs)}"
+    )
 
 
 def test_expected_keys_cover_every_feed(feed_server) -> None:

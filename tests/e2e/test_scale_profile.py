@@ -31,7 +31,12 @@ def test_prefect_server_on_postgres_with_redis_messaging_runs_an_import() -> Non
     env.pop("MONGODB_DB", None)
     env["PYTHON"] = sys.executable  # the script uses this interpreter's venv (prefect, secantusd-py)
     proc = subprocess.Popen(
-        ["bash", str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ["bash", str(SCRIPT)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,  # its own group: on timeout everything it started can be stopped
     )
     try:

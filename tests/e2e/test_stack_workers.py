@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jobfeed import stack_procs as P
+from jobfeed.stack import procs as P
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

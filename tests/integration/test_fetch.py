@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from jobfeed import constants as C
-from jobfeed.fetch import fetch_feed, make_client, parse_retry_after
+from jobfeed.fetch.fetcher import fetch_feed, make_client, parse_retry_after
 from jobfeed.models import ConditionalState, FetchStatus
 from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.settings import Settings
@@ -113,8 +113,9 @@ def test_same_body_without_validators_is_not_modified(server: FeedServer) -> Non
     again = fetch_feed(url, state=ConditionalState(body_hash=first.body_hash), settings=settings())
     assert again.status is FetchStatus.NOT_MODIFIED and again.http_status == 200
     assert again.body_hash == first.body_hash and again.body == b""
-    changed = fetch_feed(server.url("other.xml?conditional=0"), state=ConditionalState(body_hash=first.body_hash),
-                         settings=settings())
+    changed = fetch_feed(
+        server.url("other.xml?conditional=0"), state=ConditionalState(body_hash=first.body_hash), settings=settings()
+    )
     assert changed.status is FetchStatus.OK and changed.body_hash != first.body_hash
 
 
@@ -138,8 +139,9 @@ def test_spooled_body_streams_to_its_file(server: FeedServer, tmp_path: Path, ro
 def test_spooled_same_body_is_not_modified_and_leaves_no_file(server: FeedServer, tmp_path: Path) -> None:
     url = server.url("tiny.xml?conditional=0")
     first = fetch_feed(url, settings=settings(), body_path=tmp_path / "first")
-    again = fetch_feed(url, state=ConditionalState(body_hash=first.body_hash), settings=settings(),
-                       body_path=tmp_path / "again")
+    again = fetch_feed(
+        url, state=ConditionalState(body_hash=first.body_hash), settings=settings(), body_path=tmp_path / "again"
+    )
     assert again.status is FetchStatus.NOT_MODIFIED and again.body_path is None
     assert not (tmp_path / "again").exists()
 
@@ -172,8 +174,14 @@ def test_html_page_with_200_is_returned_for_the_parser_to_judge(server: FeedServ
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [(404, FailureReason.HTTP_4XX), (410, FailureReason.HTTP_4XX), (401, FailureReason.HTTP_4XX),
-     (403, FailureReason.HTTP_4XX), (500, FailureReason.HTTP_5XX), (502, FailureReason.HTTP_5XX)],
+    [
+        (404, FailureReason.HTTP_4XX),
+        (410, FailureReason.HTTP_4XX),
+        (401, FailureReason.HTTP_4XX),
+        (403, FailureReason.HTTP_4XX),
+        (500, FailureReason.HTTP_5XX),
+        (502, FailureReason.HTTP_5XX),
+    ],
 )
 def test_error_statuses(server: FeedServer, code: int, reason: FailureReason) -> None:
     error = fetch_error(server.url(f"status/{code}"))
@@ -275,8 +283,13 @@ def test_redirect_chain_is_followed(server: FeedServer) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed.xml", "http://[::ffff:10.0.0.1]/",
-               "https://192.168.0.1:8443/feed"],
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/feed.xml",
+        "http://[::ffff:10.0.0.1]/",
+        "https://192.168.0.1:8443/feed",
+    ],
 )
 def test_redirect_to_internal_address_is_refused_before_connecting(
     server: FeedServer, connections: list[tuple[str, int]], target: str
@@ -339,8 +352,9 @@ def test_untrusted_certificate_is_a_tls_error(tls_server: TLSDripServer) -> None
 def test_dripping_tls_body_hits_the_deadline(tls_server: TLSDripServer) -> None:
     started = time.monotonic()
     with httpx.Client(verify=False, limits=httpx.Limits(max_keepalive_connections=0)) as insecure:
-        error = fetch_error(f"https://127.0.0.1:{tls_server.port}/feed.xml", client=insecure,
-                            settings=settings(http_timeout_s=1))
+        error = fetch_error(
+            f"https://127.0.0.1:{tls_server.port}/feed.xml", client=insecure, settings=settings(http_timeout_s=1)
+        )
     assert error.reason is FailureReason.TIMEOUT
     assert time.monotonic() - started < 1 + SLACK_S
 
@@ -406,15 +420,21 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TLSDripServ
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     folder = tmp_path_factory.mktemp("tls")
     certfile, keyfile = folder / "cert.pem", folder / "key.pem"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     srv = TLSDripServer(certfile, keyfile)
     yield srv
     srv.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from jobfeed.locks import FeedLocks
+from jobfeed.ops.locks import FeedLocks
 
 
 def test_exclusive_and_released_only_by_owner(redis_service) -> None:

@@ -11,8 +11,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
-from jobfeed.metrics import build_registry, serve_metrics
-from jobfeed.stack_procs import free_port
+from jobfeed.ops.metrics import build_registry, serve_metrics
+from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -94,12 +94,27 @@ def test_scrape_reports_exact_totals_and_state(store: Store, endpoint: tuple[str
         (A_LABEL, "new"): 4, (A_LABEL, "updated"): 1, (A_LABEL, "unchanged"): 15, (A_LABEL, "failed"): 0,
         (B, "new"): 2, (B, "updated"): 0, (B, "unchanged"): 0, (B, "failed"): 1,
     }  # fmt: skip
-    runs = {(dict(labels)["feed"], dict(labels)["status"]): v for (name, labels), v in samples.items() if name == "jobfeed_runs_total"}
+    runs = {
+        (dict(labels)["feed"], dict(labels)["status"]): v
+        for (name, labels), v in samples.items()
+        if name == "jobfeed_runs_total"
+    }
     assert runs == {(A_LABEL, "success"): 2, (A_LABEL, "failed"): 1, (B, "partial"): 1}
 
     fetch_a = {dict(labels)["le"]: v for (name, labels), v in samples.items()
                if name == "jobfeed_fetch_duration_seconds_bucket" and dict(labels)["feed"] == A_LABEL}  # fmt: skip
-    assert fetch_a == {"0.1": 0, "0.25": 1, "0.5": 1, "1.0": 1, "2.5": 1, "5.0": 2, "10.0": 2, "30.0": 2, "60.0": 2, "+Inf": 2}
+    assert fetch_a == {
+        "0.1": 0,
+        "0.25": 1,
+        "0.5": 1,
+        "1.0": 1,
+        "2.5": 1,
+        "5.0": 2,
+        "10.0": 2,
+        "30.0": 2,
+        "60.0": 2,
+        "+Inf": 2,
+    }
     assert value(samples, "jobfeed_fetch_duration_seconds_count", feed=A_LABEL) == 2
     assert value(samples, "jobfeed_fetch_duration_seconds_sum", feed=A_LABEL) == pytest.approx(2.72)
     assert value(samples, "jobfeed_fetch_duration_seconds_bucket", feed=B, le="0.25") == 1  # bounds are inclusive
@@ -109,10 +124,16 @@ def test_scrape_reports_exact_totals_and_state(store: Store, endpoint: tuple[str
     assert value(samples, "jobfeed_run_duration_seconds_bucket", feed=B, le="60.0") == 0
     assert value(samples, "jobfeed_run_duration_seconds_bucket", feed=B, le="120.0") == 1
 
-    assert value(samples, "jobfeed_last_success_timestamp_seconds", feed=A_LABEL) == (NOW - timedelta(minutes=10)).timestamp()
+    assert (
+        value(samples, "jobfeed_last_success_timestamp_seconds", feed=A_LABEL)
+        == (NOW - timedelta(minutes=10)).timestamp()
+    )
     assert ("jobfeed_last_success_timestamp_seconds", frozenset({("feed", B)})) not in samples
     assert value(samples, "jobfeed_feed_consecutive_failures", feed=B) == 12
-    assert (value(samples, "jobfeed_feed_disabled", feed=A_LABEL), value(samples, "jobfeed_feed_disabled", feed=B)) == (0, 1)
+    assert (value(samples, "jobfeed_feed_disabled", feed=A_LABEL), value(samples, "jobfeed_feed_disabled", feed=B)) == (
+        0,
+        1,
+    )
     assert value(samples, "jobfeed_feed_info", feed=A_LABEL, feed_name="a-all") == 1
     assert value(samples, "jobfeed_runs_in_progress") == 1
     assert value(samples, "jobfeed_dead_letters_pending", reason="db_error") == 2
@@ -130,7 +151,9 @@ def test_counters_grow_exactly_as_logs_settle_and_arrive(store: Store, endpoint:
     clock.now = NOW + timedelta(hours=2)
     store.logs.coll.update_one({"status": "running"}, {"$set": {"status": "success", "finishedAt": NOW + timedelta(minutes=5),
                                                                 "newJobs": 5, "fetchMs": 90, "durationMs": 700}})  # fmt: skip
-    store.logs.coll.insert_one(_log(A, "not_modified", NOW + timedelta(hours=1, minutes=59), unchanged=0, fetch_ms=30, duration_ms=50))
+    store.logs.coll.insert_one(
+        _log(A, "not_modified", NOW + timedelta(hours=1, minutes=59), unchanged=0, fetch_ms=30, duration_ms=50)
+    )
     middle = scrape(url)
     clock.now = NOW + timedelta(days=1)  # everything settled now: served from the cache plus an empty fresh window
     after = scrape(url)

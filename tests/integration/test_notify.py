@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from jobfeed.notify import Notification, notify_after_run, send_email, send_webhook
-from jobfeed.ops_settings import OpsSettings
-from jobfeed.stack_procs import free_port
+from jobfeed.ops.notify import Notification, notify_after_run, send_email, send_webhook
+from jobfeed.settings import OpsSettings
+from jobfeed.stack.procs import free_port
 from tests.support.receivers import SmtpSink, WebhookReceiver
 
 FEED = "https://board.example/feed?token=abc123"
@@ -47,7 +47,9 @@ def _run(store: Any, status: str, ops: OpsSettings, at: datetime) -> Notificatio
     return notify_after_run(store, FEED, NAME, previous, ops)
 
 
-def test_a_failing_feed_is_reported_disabled_and_recovered(store: Any, webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+def test_a_failing_feed_is_reported_disabled_and_recovered(
+    store: Any, webhook: WebhookReceiver, smtp: SmtpSink
+) -> None:
     ops = _ops(webhook, smtp)
     start = datetime(2026, 11, 23, tzinfo=UTC)
     kinds = [_run(store, "failed", ops, start + timedelta(hours=hour)) for hour in range(11)]
@@ -103,9 +105,11 @@ def test_webhook_retries_a_5xx_once(webhook: WebhookReceiver) -> None:
     assert len(webhook.posts) == 2
 
 
-def test_webhook_gives_up_on_a_4xx_and_logs_no_token(webhook: WebhookReceiver, caplog: pytest.LogCaptureFixture) -> None:
+def test_webhook_gives_up_on_a_4xx_and_logs_no_token(
+    webhook: WebhookReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
     webhook.statuses = [404, 200]
-    with caplog.at_level(logging.WARNING, logger="jobfeed.notify"):
+    with caplog.at_level(logging.WARNING, logger="jobfeed.ops.notify"):
         assert send_webhook(webhook.url(), NOTE, timeout_s=5, retry_delay_s=0) is False
     assert len(webhook.posts) == 1  # a 404 is not retried
     assert f"webhook http://127.0.0.1:{webhook.port} did not take" in caplog.text and "HTTP 404" in caplog.text
@@ -114,7 +118,7 @@ def test_webhook_gives_up_on_a_4xx_and_logs_no_token(webhook: WebhookReceiver, c
 
 def test_webhook_unreachable_returns_false(caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://127.0.0.1:{free_port()}/hooks/secret-token"
-    with caplog.at_level(logging.WARNING, logger="jobfeed.notify"):
+    with caplog.at_level(logging.WARNING, logger="jobfeed.ops.notify"):
         assert send_webhook(url, NOTE, timeout_s=2, retry_delay_s=0) is False
     assert "ConnectError" in caplog.text and "secret-token" not in caplog.text
 
@@ -128,7 +132,7 @@ def test_email_with_login(smtp: SmtpSink) -> None:
 
 
 def test_email_requires_starttls_when_asked(smtp: SmtpSink, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="jobfeed.notify"):
+    with caplog.at_level(logging.WARNING, logger="jobfeed.ops.notify"):
         ok = send_email(NOTE, host="127.0.0.1", port=smtp.port, sender="jobfeed@example.org",
                         recipients=["ops@example.org"], user="bot", password="hunter2", starttls=True, timeout_s=5)  # fmt: skip
     assert ok is False
@@ -137,7 +141,7 @@ def test_email_requires_starttls_when_asked(smtp: SmtpSink, caplog: pytest.LogCa
 
 
 def test_email_refuses_clear_text_credentials_to_a_remote_host(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="jobfeed.notify"):
+    with caplog.at_level(logging.WARNING, logger="jobfeed.ops.notify"):
         ok = send_email(NOTE, host="smtp.example.org", port=587, sender="a@example.org", recipients=["b@example.org"],
                         user="bot", password="hunter2", starttls=False, timeout_s=1)  # fmt: skip
     assert ok is False and "not sending credentials in clear" in caplog.text

@@ -13,8 +13,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from jobfeed import stack_procs as P
-from jobfeed import stack_servers as S
+from jobfeed.stack import procs as P
+from jobfeed.stack import servers as S
 from tests.support.services import MongoService, RedisService
 
 
@@ -125,4 +125,3 @@ def test_wait_until_times_out_with_the_subject_named() -> None:
 def test_redis_server_binary_is_executable() -> None:
     binary = S.redis_server_binary()
     assert os.access(binary, os.X_OK)
-

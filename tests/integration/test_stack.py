@@ -12,9 +12,9 @@ import pymongo
 import pytest
 import redis
 
-from jobfeed import stack
-from jobfeed import stack_procs as P
 from jobfeed.settings import Settings
+from jobfeed.stack import local as stack
+from jobfeed.stack import procs as P
 
 
 def _settings(state_dir: Path, mongo_uri: str, redis_url: str, prefect_api_url: str) -> Settings:
@@ -52,7 +52,7 @@ def _by_name(statuses: list[stack.ServiceStatus]) -> dict[str, stack.ServiceStat
 
 
 def _port(url: str) -> int:
-    return int(url.split("127.0.0.1:")[1].split("/")[0])
+    return int(url.split("127.0.0.1:")[1].split("/", maxsplit=1)[0])
 
 
 def test_up_status_idempotent_down(settings: Settings) -> None:

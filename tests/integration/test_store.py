@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,10 +20,17 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def make_job(i: int, title: str = "Engineer", source: str = "jobicy.com") -> Job:
     return Job(
-        source=source, externalId=f"https://jobicy.com/?p={i}", title=f"{title} {i}", company="ACME",
-        location="Remote", jobType="full-time", category="Dev", url=f"https://jobicy.com/jobs/{i}",
+        source=source,
+        externalId=f"https://jobicy.com/?p={i}",
+        title=f"{title} {i}",
+        company="ACME",
+        location="Remote",
+        jobType="full-time",
+        category="Dev",
+        url=f"https://jobicy.com/jobs/{i}",
         descriptionHtml="<p>line one</p>\n<p>line two</p>",
-        publishedAt=NOW, contentHash=f"hash-{title}-{i}",
+        publishedAt=NOW,
+        contentHash=f"hash-{title}-{i}",
     )
 
 
@@ -173,18 +180,35 @@ def test_feed_state_streaks(store: Store, statuses: list[str], failures: int, ha
 
 
 def test_conditional_state_saved_only_when_given(store: Store) -> None:
-    store.feeds.record_run("u", name="n", status=LogStatus.SUCCESS.value, now=NOW,
-                           conditional=ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1"), error_reason=None)
-    store.feeds.record_run("u", name="n", status=LogStatus.FAILED.value, now=NOW, conditional=None, error_reason="db_error")
+    store.feeds.record_run(
+        "u",
+        name="n",
+        status=LogStatus.SUCCESS.value,
+        now=NOW,
+        conditional=ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1"),
+        error_reason=None,
+    )
+    store.feeds.record_run(
+        "u", name="n", status=LogStatus.FAILED.value, now=NOW, conditional=None, error_reason="db_error"
+    )
     assert store.feeds.conditional_state("u") == ConditionalState('"e1"', "Mon, 01 Jan 2026 00:00:00 GMT", "h1")
 
 
 def test_recording_the_same_run_twice_counts_once(store: Store) -> None:
     for log_id in ("log-1", "log-1", "log-2", "log-2"):  # each run's record task retried once
-        store.feeds.record_run("u", name="n", status="failed", now=NOW, conditional=None,
-                               error_reason="http_5xx", log_id=log_id)
-        store.dead_letters.add(key="item:x", reason="item_invalid", message="m", feed="u", payload={},
-                               attempts=1, now=NOW, attempt_id=log_id)
+        store.feeds.record_run(
+            "u", name="n", status="failed", now=NOW, conditional=None, error_reason="http_5xx", log_id=log_id
+        )
+        store.dead_letters.add(
+            key="item:x",
+            reason="item_invalid",
+            message="m",
+            feed="u",
+            payload={},
+            attempts=1,
+            now=NOW,
+            attempt_id=log_id,
+        )
     assert store.feeds.get("u")["consecutiveFailures"] == 2
     assert store.dead_letters.pending()[0]["attempts"] == 2
 

@@ -28,7 +28,7 @@ MAX_HOLD_S = 30.0  # longest a held response waits for release(): a forgotten ga
 
 def _forget_process_state() -> None:
     """Drop cached settings, Mongo clients and Redis lock clients (each is rebuilt from the env on use)."""
-    from jobfeed import locks
+    from jobfeed.ops import locks
     from jobfeed.settings import reset_settings
     from jobfeed.store import close_stores
 
@@ -202,8 +202,8 @@ class AuthMongoService:
 
     @staticmethod
     def create(storage_path: Path, user: str, password: str) -> Any:
-        from jobfeed import stack_procs as P
-        from jobfeed import stack_servers as S
+        from jobfeed.stack import procs as P
+        from jobfeed.stack import servers as S
         from tests.support.services import MongoService
 
         class _Auth(MongoService):
@@ -211,8 +211,10 @@ class AuthMongoService:
 
             def auth_uri(self, pw: str | None = None) -> str:
                 secret = quote(password if pw is None else pw, safe="")
-                return (f"mongodb://{user}:{secret}@127.0.0.1:{self.port}/"
-                        "?authSource=admin&directConnection=true&retryWrites=false")
+                return (
+                    f"mongodb://{user}:{secret}@127.0.0.1:{self.port}/"
+                    "?authSource=admin&directConnection=true&retryWrites=false"
+                )
 
             def _spawn(self) -> Any:
                 self.storage_path.mkdir(parents=True, exist_ok=True)
@@ -268,7 +270,7 @@ class GatedFeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 owner._serve(self)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -287,7 +289,9 @@ class GatedFeedServer:
             hold: bool = False, delay_s: float = 0.0) -> str:  # fmt: skip
         """Serve body at path (held until release() when hold); returns the absolute URL."""
         with self._lock:
-            self._routes["/" + path.lstrip("/")] = _Route(body, content_type, threading.Event() if hold else None, delay_s)
+            self._routes["/" + path.lstrip("/")] = _Route(
+                body, content_type, threading.Event() if hold else None, delay_s
+            )
         return self.url(path)
 
     def release(self, path: str) -> None:
@@ -364,20 +368,23 @@ def gated() -> Iterator[GatedFeedServer]:
 
 def rss(items: str, *, title: str = "Reliability feed", decl: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
     """An RSS 2.0 document around the given <item> markup."""
-    return (f"{decl}\n<rss version=\"2.0\"><channel><title>{title}</title><link>https://jobs.example/</link>"
-            f"<description>d</description>\n{items}\n</channel></rss>\n")
+    return (
+        f'{decl}\n<rss version="2.0"><channel><title>{title}</title><link>https://jobs.example/</link>'
+        f"<description>d</description>\n{items}\n</channel></rss>\n"
+    )
 
 
 def item(guid: str, title: str = "Engineer", *, description: str = "Build things.",
          pub: str = "Mon, 03 Nov 2025 10:00:00 +0000", link: str | None = None) -> str:  # fmt: skip
     """One RSS <item>; pass guid="" for an item without identity."""
-    guid_el = f"<guid isPermaLink=\"false\">{guid}</guid>" if guid else ""
+    guid_el = f'<guid isPermaLink="false">{guid}</guid>' if guid else ""
     link_el = f"<link>{link}</link>" if link else ""
-    return (f"<item><title>{title}</title>{link_el}{guid_el}<pubDate>{pub}</pubDate>"
-            f"<description>{description}</description></item>")
+    return (
+        f"<item><title>{title}</title>{link_el}{guid_el}<pubDate>{pub}</pubDate>"
+        f"<description>{description}</description></item>"
+    )
 
 
 def many_items_feed(prefix: str, count: int, *, title: str = "Engineer") -> bytes:
     """A feed of `count` distinct jobs with guids prefix-0 .. prefix-(count-1)."""
     return rss("\n".join(item(f"{prefix}-{i}", f"{title} {i}") for i in range(count))).encode()
-

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 @pytest.fixture
 def lock_calls(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every finished FeedLocks.acquire call (a spy): tells the test when both runs have decided."""
-    from jobfeed.locks import FeedLocks
+    from jobfeed.ops.locks import FeedLocks
 
     calls: list[Any] = []
     real = FeedLocks.acquire
@@ -78,7 +78,7 @@ def test_two_runs_at_once_import_each_feed_exactly_once(
         assert len(gated.requests_to(urlsplit_path(url))) == 1  # the skipping run never fetched it
     assert pipeline.store.jobs.count() == 9
     assert sum(log["newJobs"] for r in (first, second) for log in r.logs.values()) == 9
-    from jobfeed.locks import get_locks
+    from jobfeed.ops.locks import get_locks
     from jobfeed.settings import get_settings
 
     settings = get_settings()
@@ -88,7 +88,7 @@ def test_two_runs_at_once_import_each_feed_exactly_once(
 def test_lock_of_a_crashed_holder_frees_itself(
     pipeline: Pipeline, served: Any, set_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jobfeed.locks import FeedLocks, get_locks
+    from jobfeed.ops.locks import FeedLocks, get_locks
     from jobfeed.settings import get_settings
 
     set_env(LOCK_TTL_S="5")  # the shortest hold the settings allow

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 from pymongo.errors import AutoReconnect
 
-from jobfeed.spool import FeedSpool, spool_root
+from jobfeed.pipeline.spool import FeedSpool, spool_root
 from tests.reliability.conftest import (
     FlowResult,
     GatedFeedServer,
@@ -37,7 +37,7 @@ def start_flow(pipeline: Pipeline, urls: list[str]) -> tuple[threading.Thread, l
     def target() -> None:
         try:
             results.append(import_feeds(feed_urls=urls, return_state=True))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
+        except BaseException as exc:
             results.append(exc)
 
     return in_thread(target), results
@@ -58,7 +58,7 @@ def mongo_counter(service: Any) -> Any:
     def count() -> int | None:
         try:
             return client["reliability"].jobs.estimated_document_count()
-        except Exception:  # noqa: BLE001 - down is an answer here
+        except Exception:
             return None
 
     return count
@@ -108,7 +108,11 @@ def test_mongo_killed_during_upserts_and_restarted_counts_exactly(
 
 
 def test_mongo_gone_for_good_fails_the_run_visibly_then_the_next_run_recovers(
-    own_mongo: Any, own_pipeline: Pipeline, gated: GatedFeedServer, set_env: Any, fast_db_timeouts: None,
+    own_mongo: Any,
+    own_pipeline: Pipeline,
+    gated: GatedFeedServer,
+    set_env: Any,
+    fast_db_timeouts: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     total = 1200
@@ -127,7 +131,7 @@ def test_mongo_gone_for_good_fails_the_run_visibly_then_the_next_run_recovers(
 
     own_mongo.start()
     store = own_pipeline.store
-    from jobfeed.locks import get_locks
+    from jobfeed.ops.locks import get_locks
     from jobfeed.settings import get_settings
 
     locks = get_locks(get_settings().redis_url, get_settings().lock_ttl_s)
@@ -154,7 +158,7 @@ def test_lock_of_a_run_known_crashed_is_freed_by_the_next_run(pipeline: Pipeline
     from prefect.states import Failed
 
     from flows.import_feeds import import_feeds
-    from jobfeed.locks import get_locks
+    from jobfeed.ops.locks import get_locks
     from jobfeed.settings import get_settings
 
     # what the test above leaves when the database is back before the lock's hold ends: a flow run
@@ -273,7 +277,10 @@ def test_feeds_of_one_board_racing_on_shared_jobs_count_each_job_once(
         assert a["updatedJobs"] == b["updatedJobs"] == 0
         store = pipeline.store
         assert store.db.jobs.count_documents({"externalId": {"$regex": f"^r{r}-"}}) == shared_n + 2 * own_n
-        assert store.db.jobs.count_documents({"externalId": {"$regex": f"^r{r}-shared-"}, "feeds": {"$all": urls}}) == shared_n
+        assert (
+            store.db.jobs.count_documents({"externalId": {"$regex": f"^r{r}-shared-"}, "feeds": {"$all": urls}})
+            == shared_n
+        )
         lost += race_probe["lost"]
         if forced:
             assert race_probe["lost"] > 0  # the race happened in this round, and was resolved
@@ -314,9 +321,12 @@ def test_log_of_a_run_prefect_knows_failed_is_recovered(pipeline: Pipeline, serv
     with get_client(sync_client=True) as client:
         dead = client.create_flow_run(import_feeds, name="crashed-run", state=Crashed())
     url = served.url("single_item_feed.xml?t=crashed")
-    known = pipeline.store.logs.open(feed_url=url, feed_name="x", flow_run_id=str(dead.id), started_at=datetime.now(UTC))
-    unknown = pipeline.store.logs.open(feed_url=url, feed_name="x", flow_run_id="00000000-0000-0000-0000-000000000000",
-                                       started_at=datetime.now(UTC))
+    known = pipeline.store.logs.open(
+        feed_url=url, feed_name="x", flow_run_id=str(dead.id), started_at=datetime.now(UTC)
+    )
+    unknown = pipeline.store.logs.open(
+        feed_url=url, feed_name="x", flow_run_id="00000000-0000-0000-0000-000000000000", started_at=datetime.now(UTC)
+    )
     result: FlowResult = pipeline.run([url])
     assert result[url]["status"] == "success"
     for log_id in (known, unknown):

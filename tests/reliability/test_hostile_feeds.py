@@ -41,9 +41,11 @@ class Case:
 
 
 def _entity_feed(doctype: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<rss version="2.0"><channel><title>t</title>'
-            '<item><title>Leak &xxe;</title><guid>xxe-1</guid><description>&xxe;</description></item>'
-            "</channel></rss>\n").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{doctype}\n<rss version="2.0"><channel><title>t</title>'
+        "<item><title>Leak &xxe;</title><guid>xxe-1</guid><description>&xxe;</description></item>"
+        "</channel></rss>\n"
+    ).encode()
 
 
 LOGIN_WALL = b"""<!DOCTYPE html>
@@ -52,18 +54,27 @@ LOGIN_WALL = b"""<!DOCTYPE html>
 """
 CAFE_UTF8_DECL_LATIN1_BYTES = rss(item("enc-1", "Caf\xe9 Manager")).encode("latin-1")
 CAFE_NO_DECL_LATIN1_BYTES = rss(item("enc-2", "Caf\xe9 Manager"), decl="").encode("latin-1")
-CAFE_LATIN1_DECL_UTF8_BYTES = rss(item("enc-3", "Caf\xe9 Manager"), decl='<?xml version="1.0" encoding="ISO-8859-1"?>').encode()
+CAFE_LATIN1_DECL_UTF8_BYTES = rss(
+    item("enc-3", "Caf\xe9 Manager"), decl='<?xml version="1.0" encoding="ISO-8859-1"?>'
+).encode()
 UNKNOWN_ENCODING = rss(item("enc-4"), decl='<?xml version="1.0" encoding="x-klingon-9"?>').encode()
-EMPTY_TITLES = rss("\n".join([item("t-1", ""), item("t-2", "   \n\t "), item("t-3", "<![CDATA[ ]]>"), item("t-4", "Real Title")])).encode()
+EMPTY_TITLES = rss(
+    "\n".join([item("t-1", ""), item("t-2", "   \n\t "), item("t-3", "<![CDATA[ ]]>"), item("t-4", "Real Title")])
+).encode()
 ABSURD_DATES = rss("\n".join([
     item("d-1900", "Old", pub="Mon, 01 Jan 1900 00:00:00 +0000"),
     item("d-2999", "Future", pub="Tue, 01 Jan 2999 00:00:00 +0000"),
     item("d-junk", "Junk date", pub="the day after tomorrow"),
     item("d-ok", "Fine", pub="Mon, 03 Nov 2025 10:00:00 +0000"),
 ])).encode()  # fmt: skip
-BIG_DESCRIPTION = rss(item("big-1", "Huge posting", description="<![CDATA[<p>" + "x" * BIG_DESCRIPTION_CHARS + "</p>]]>")
-                      + "\n" + item("big-2", "Normal posting")).encode()
-CONTROL_CHARS_IN_JSON = b'{"jobs":[{"id":1,"jobTitle":"Night\x0b Shift\x00","companyName":"ACME","url":"https://x.example/1"}]}'
+BIG_DESCRIPTION = rss(
+    item("big-1", "Huge posting", description="<![CDATA[<p>" + "x" * BIG_DESCRIPTION_CHARS + "</p>]]>")
+    + "\n"
+    + item("big-2", "Normal posting")
+).encode()
+CONTROL_CHARS_IN_JSON = (
+    b'{"jobs":[{"id":1,"jobTitle":"Night\x0b Shift\x00","companyName":"ACME","url":"https://x.example/1"}]}'
+)
 
 
 def cases(base_url: str, canary: Path) -> list[Case]:
@@ -257,5 +268,3 @@ def test_five_mb_description_is_capped_not_fatal(hostile: HostileRun) -> None:
     assert len(huge["descriptionHtml"]) == MAX_TEXT_FIELD_CHARS < BIG_DESCRIPTION_CHARS
     assert 0 < len(huge["descriptionText"]) <= MAX_TEXT_FIELD_CHARS
     assert one(hostile, "five-mb-description", externalId="big-2")["descriptionText"] == "Build things."
-
-

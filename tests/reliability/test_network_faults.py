@@ -187,9 +187,7 @@ def test_no_connection_ever_left_loopback(network: NetworkRun) -> None:
     assert {host for host, _port in network.connections} <= {"127.0.0.1", "::1"}, network.connections
 
 
-def test_guard_refuses_loopback_unless_allowed_even_after_a_redirect(
-    pipeline: Any, served: Any, set_env: Any
-) -> None:
+def test_guard_refuses_loopback_unless_allowed_even_after_a_redirect(pipeline: Any, served: Any, set_env: Any) -> None:
     # only the name "localhost" is allowed: 127.0.0.1 is not, as a feed URL or as a redirect target
     set_env(FETCH_ALLOW_HOSTS="localhost")
     via_name = f"http://localhost:{served.port}/redirect?to={_target(served.url('single_item_feed.xml?hop=2'))}"

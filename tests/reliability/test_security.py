@@ -138,7 +138,9 @@ def test_prefect_artifacts_and_task_runs_hold_no_secrets(secret_run: SecretRun) 
 
     run_id = UUID(secret_run.flow_run_id)
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
         task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
     assert artifacts and task_runs
     assert not leaks([a.data for a in artifacts] + [a.description for a in artifacts])
@@ -216,7 +218,7 @@ def test_non_http_feed_url_never_reaches_a_fetch(pipeline: Pipeline, served: Any
 
 
 def test_password_protected_redis_through_redis_url(pipeline: Pipeline, served: Any, set_env: Any) -> None:
-    from jobfeed.locks import FeedLocks, get_locks
+    from jobfeed.ops.locks import FeedLocks, get_locks
     from jobfeed.settings import get_settings
     from tests.support.services import RedisService
 
@@ -255,9 +257,7 @@ def auth_mongo(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) 
         service.kill()
 
 
-def test_mongo_with_auth_imports_and_a_wrong_password_fails_clearly(
-    auth_mongo: Any, served: Any, set_env: Any
-) -> None:
+def test_mongo_with_auth_imports_and_a_wrong_password_fails_clearly(auth_mongo: Any, served: Any, set_env: Any) -> None:
     from flows.import_feeds import import_feeds
 
     url = served.url("single_item_feed.xml?t=mongo-auth")

@@ -18,9 +18,14 @@ ENDLESS_MAX_S = 120.0
 BIG_MAX_BYTES = 512 * 1024 * 1024
 CHUNK = 64 * 1024
 CONTENT_TYPES = {
-    ".xml": "application/rss+xml", ".rss": "application/rss+xml", ".atom": "application/atom+xml",
-    ".rdf": "application/rdf+xml", ".json": "application/json", ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/rss+xml",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".rdf": "application/rdf+xml",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
 }
 ENCODERS = {  # /<file>?encoding=...: what Content-Encoding the body is sent with
     "gzip": lambda data: zlib.compress(data, wbits=31),
@@ -93,8 +98,12 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 extra = {"Retry-After": q["retry_after"]} if "retry_after" in q else {}
                 self._send(code, f"error {code}".encode(), "text/plain; charset=utf-8", extra)
             elif route == "/html-challenge":
-                self._send(_int(q.get("code"), 403, 200, 599), CHALLENGE_HTML, "text/html; charset=UTF-8",
-                           {"Server": "cloudflare", "cf-mitigated": "challenge", "Cache-Control": "no-store"})
+                self._send(
+                    _int(q.get("code"), 403, 200, 599),
+                    CHALLENGE_HTML,
+                    "text/html; charset=UTF-8",
+                    {"Server": "cloudflare", "cf-mitigated": "challenge", "Cache-Control": "no-store"},
+                )
             elif route == "/slow-headers":
                 if not self._wait(_float(q.get("delay"), 5.0)):
                     self._send(200, SAMPLE_FEED, "application/rss+xml")
@@ -116,7 +125,7 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             elif route == "/ratelimit":
                 self._send(429, b"rate limited", "text/plain", {"Retry-After": q.get("retry_after", "30")})
             elif route.startswith("/flaky/"):
-                if self.server.owner.flaky_attempt(route[len("/flaky/"):]) < _int(q.get("fail"), 1, 0, 1000):
+                if self.server.owner.flaky_attempt(route[len("/flaky/") :]) < _int(q.get("fail"), 1, 0, 1000):
                     if q.get("code") == "reset":  # part of a body, then a TCP reset
                         self._reset()
                         return
@@ -199,7 +208,9 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        item = b"<item><title>endless</title><guid>endless</guid><description>" + b"y" * 400 + b"</description></item>\n"
+        item = (
+            b"<item><title>endless</title><guid>endless</guid><description>" + b"y" * 400 + b"</description></item>\n"
+        )
         chunk = b'<?xml version="1.0"?><rss version="2.0"><channel>' + item * (CHUNK // len(item))
         sent, ends = 0, time.monotonic() + ENDLESS_MAX_S
         while sent < ENDLESS_MAX_BYTES and time.monotonic() < ends and not self.server.owner.stopping.is_set():

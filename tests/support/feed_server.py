@@ -33,9 +33,9 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
 
-from tests.support.feed_routes import CONTENT_TYPES, SAMPLE_FEED, RecordedRequest, FeedRequestHandler, padded_feed
+from tests.support.feed_routes import CONTENT_TYPES, SAMPLE_FEED, FeedRequestHandler, RecordedRequest, padded_feed
 
-__all__ = ["FeedServer", "RecordedRequest", "SAMPLE_FEED", "padded_feed"]
+__all__ = ["SAMPLE_FEED", "FeedServer", "RecordedRequest", "padded_feed"]
 
 
 class FeedServer:
@@ -58,8 +58,9 @@ class FeedServer:
         if self._httpd is None:
             self.stopping.clear()
             self._httpd = _HTTPServer(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                            name="FeedServer", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="FeedServer", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -77,7 +78,9 @@ class FeedServer:
     def __enter__(self) -> FeedServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property

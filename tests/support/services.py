@@ -14,8 +14,8 @@ import pymongo
 import redis
 
 from jobfeed import constants as C
-from jobfeed import stack_procs as P
-from jobfeed import stack_servers as S
+from jobfeed.stack import procs as P
+from jobfeed.stack import servers as S
 
 
 class _ManagedServer:

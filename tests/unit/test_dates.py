@@ -9,7 +9,7 @@ import pytest
 
 from jobfeed.constants import MAX_FUTURE_SKEW_DAYS, MIN_PLAUSIBLE_YEAR
 from jobfeed.dates import parse_date
-from jobfeed.normalize import parse_date as reexported
+from jobfeed.pipeline.normalize import parse_date as reexported
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -16,9 +16,7 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from jobfeed.ops_settings import OpsSettings
-from jobfeed.settings import Settings
-from jobfeed.ui_settings import UiSettings
+from jobfeed.settings import OpsSettings, Settings, UiSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -253,7 +251,9 @@ def test_secret_template_holds_placeholders_only() -> None:
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with its built-in kustomize) is not installed")
 def test_kustomize_renders_with_the_image_rewritten() -> None:
-    rendered = subprocess.run(["kubectl", "kustomize", str(K8S)], check=True, capture_output=True, text=True, timeout=60).stdout
+    rendered = subprocess.run(
+        ["kubectl", "kustomize", str(K8S)], check=True, capture_output=True, text=True, timeout=60
+    ).stdout
     docs = [doc for doc in yaml.safe_load_all(rendered) if doc]
     images = {c["image"] for d in docs if d["kind"] == "Deployment" for c in _containers(d)}
     assert len(images) == 1 and images != {"jobfeed"} and images.pop().endswith("/jobfeed:0.1.0")
@@ -264,16 +264,22 @@ def test_kustomize_renders_with_the_image_rewritten() -> None:
 
 
 def test_dockerfile_is_multi_stage_non_root_with_a_health_check() -> None:
-    lines = [line.strip() for line in DOCKERFILE.read_text().splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in DOCKERFILE.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     froms = [line.split() for line in lines if line.startswith("FROM ")]
     assert len(froms) >= 2 and all(len(f) == 4 and f[2].upper() == "AS" for f in froms)
     assert "ARG PYTHON_IMAGE=python:3.11-slim" in lines
-    final_stage = lines[lines.index(" ".join(froms[-1])):]
+    final_stage = lines[lines.index(" ".join(froms[-1])) :]
     users = [line.split()[1] for line in final_stage if line.startswith("USER ")]
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert any(line.startswith(f"COPY --from={froms[0][3]} ") for line in final_stage)
     assert any(line.startswith("HEALTHCHECK ") for line in final_stage)
-    assert any(re.search(r"pip install --no-deps -e /app\b", line) for line in lines)  # the project, from pyproject.toml
+    assert any(
+        re.search(r"pip install --no-deps -e /app\b", line) for line in lines
+    )  # the project, from pyproject.toml
     assert any(line.startswith("COPY --from=build /app /app") for line in final_stage)
 
 
@@ -292,6 +298,8 @@ def test_no_literal_secrets(path: Path) -> None:
 
 
 def test_secret_scanner_catches_literals() -> None:
-    assert URL_CREDENTIAL.findall("mongodb://app:hunter2@db:27017/") and not URL_CREDENTIAL.findall("redis://:${PW}@r:6379")
+    assert URL_CREDENTIAL.findall("mongodb://app:hunter2@db:27017/") and not URL_CREDENTIAL.findall(
+        "redis://:${PW}@r:6379"
+    )
     assert SECRET_ASSIGNMENT.findall("SMTP_PASSWORD: hunter2") and SECRET_ASSIGNMENT.findall("ENV API_TOKEN=abc")
     assert not SECRET_ASSIGNMENT.findall('SMTP_PASSWORD: ""') and not SECRET_ASSIGNMENT.findall("X: ${SMTP_PASSWORD:-}")

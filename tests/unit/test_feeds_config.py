@@ -22,7 +22,9 @@ def test_shipped_feeds_file_has_the_nine_feeds() -> None:
 
 def test_default_name_and_disabled(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
-    path.write_text("feeds:\n  - url: https://example.com/?feed=job_feed\n  - url: https://b.example/x\n    enabled: false\n")
+    path.write_text(
+        "feeds:\n  - url: https://example.com/?feed=job_feed\n  - url: https://b.example/x\n    enabled: false\n"
+    )
     specs = load_feeds_file(path)
     assert specs[0].name == "example.com?feed=job_feed"
     assert [s.url for s in resolve_feeds(path, None, Path("unused"))] == ["https://example.com/?feed=job_feed"]
@@ -50,6 +52,8 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, content: str | None, mess
 
 
 def test_explicit_urls_win_and_are_validated() -> None:
-    assert [s.url for s in resolve_feeds(None, ["http://x.example/feed"], Path("missing.yaml"))] == ["http://x.example/feed"]
+    assert [s.url for s in resolve_feeds(None, ["http://x.example/feed"], Path("missing.yaml"))] == [
+        "http://x.example/feed"
+    ]
     with pytest.raises(ConfigError, match="must be http"):
         resolve_feeds(None, ["file:///etc/passwd"], Path("missing.yaml"))

@@ -14,11 +14,23 @@ from jobfeed.redact import redact_text, redact_url
         ("https://user:s3cret@example.com/feed.xml", "https://user:***@example.com/feed.xml"),
         ("https://:s3cret@example.com/", "https://:***@example.com/"),
         ("https://useronly@example.com/", "https://useronly@example.com/"),
-        ("mongodb://app:p@ss@h1:27017,h2:27017/db?authSource=admin", "mongodb://app:***@h1:27017,h2:27017/db?authSource=admin"),
+        (
+            "mongodb://app:p@ss@h1:27017,h2:27017/db?authSource=admin",
+            "mongodb://app:***@h1:27017,h2:27017/db?authSource=admin",
+        ),
         ("https://api.example.com/jobs?api_key=abc123&page=2", "https://api.example.com/jobs?api_key=***&page=2"),
-        ("https://x.test/f?token=t&apiKey=k&key=k2&signature=s", "https://x.test/f?token=***&apiKey=***&key=***&signature=***"),
-        ("https://x.test/f?X-Amz-Signature=abc&X-Amz-Credential=c&X-Amz-Date=1", "https://x.test/f?X-Amz-Signature=***&X-Amz-Credential=***&X-Amz-Date=1"),
-        ("https://x.test/f?client_secret=s&password=p&access_token=a", "https://x.test/f?client_secret=***&password=***&access_token=***"),
+        (
+            "https://x.test/f?token=t&apiKey=k&key=k2&signature=s",
+            "https://x.test/f?token=***&apiKey=***&key=***&signature=***",
+        ),
+        (
+            "https://x.test/f?X-Amz-Signature=abc&X-Amz-Credential=c&X-Amz-Date=1",
+            "https://x.test/f?X-Amz-Signature=***&X-Amz-Credential=***&X-Amz-Date=1",
+        ),
+        (
+            "https://x.test/f?client_secret=s&password=p&access_token=a",
+            "https://x.test/f?client_secret=***&password=***&access_token=***",
+        ),
         ("https://x.test/cb#access_token=abc&state=1", "https://x.test/cb#access_token=***&state=1"),
         ("https://x.test/page#section-2", "https://x.test/page#section-2"),
         ("http://[::1]:8080/f?token=abc", "http://[::1]:8080/f?token=***"),

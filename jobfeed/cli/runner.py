@@ -1,0 +1,123 @@
+"""Running the import flow from the CLI: point Prefect at the right server, show progress, collect logs."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from jobfeed.importlog import LogStatus
+from jobfeed.redact import redact_text
+from jobfeed.settings import Settings
+
+FAILING_STATUSES = {LogStatus.FAILED.value, LogStatus.PARTIAL.value}
+POLL_S = 0.5  # progress refresh: fast enough to feel live, cheap for the database
+
+
+@dataclass
+class ImportResult:
+    """What the CLI prints and exits with."""
+
+    logs: list[dict[str, Any]]
+    flow_run_id: str | None
+    exit_code: int
+    notes: list[str] = field(default_factory=list)
+
+
+def use_prefect_server(settings: Settings) -> str | None:
+    """Point this process at a Prefect API: PREFECT_API_URL, else the local stack's; None = temporary."""
+    from jobfeed.cli.deploy import prefect_api_url
+
+    url = prefect_api_url(settings)
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+    return url
+
+
+def run_import(
+    settings: Settings,
+    *,
+    feeds_file: str | None,
+    feed_urls: list[str] | None,
+    feed_count: int,
+    quiet: bool,
+    console: Console,
+) -> ImportResult:
+    """Run flow `import-feeds` in this process and wait; read back this run's ImportLogs."""
+    notes: list[str] = []
+    if use_prefect_server(settings) is None:
+        notes.append(
+            "[yellow]No Prefect server running: used a temporary one (slower). `jobfeed stack up` starts one.[/yellow]"
+        )
+
+    from flows.import_feeds import import_feeds  # after the env is set: Prefect reads it at import
+    from jobfeed.store import get_store
+
+    store = get_store(settings)
+    started = datetime.now(UTC)
+    stop = threading.Event()
+    watcher = None
+    if not quiet:
+        watcher = threading.Thread(target=_show_progress, args=(store, started, feed_count, stop, console), daemon=True)
+        watcher.start()
+    try:
+        with _without_heartbeats():
+            state = import_feeds(feeds_file=feeds_file, feed_urls=feed_urls, return_state=True)
+    finally:
+        stop.set()
+        if watcher:
+            watcher.join(timeout=5)
+    flow_run_id = str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None
+    logs = store.logs.for_flow_run(flow_run_id) if flow_run_id else []
+    logs.sort(key=lambda doc: doc.get("feedName") or "")
+    exit_code = 1 if any(doc.get("status") in FAILING_STATUSES for doc in logs) else 0
+    if state.is_failed() or state.is_crashed():
+        exit_code = 1
+        message = redact_text(state.message or "")[:300]
+        notes.append(f"[red]flow run ended {state.type.value}:[/red] {message}")
+    if any((doc.get("error") or {}).get("reason") in {"dns_error", "network_error", "timeout"} for doc in logs):
+        notes.append(
+            "Feeds failed with a network reason: no internet here? `make demo` imports the bundled samples offline."
+        )
+    return ImportResult(logs=logs, flow_run_id=flow_run_id, exit_code=exit_code, notes=notes)
+
+
+def _without_heartbeats() -> AbstractContextManager[Any]:
+    """No flow-run heartbeats for an import run in this process, unless the operator asked for them.
+
+    Prefect's heartbeats feed an automation that marks zombie runs of *deployments* crashed (the
+    hourly schedule and `run-now` go through the worker, where they stay on). A CLI run is watched by
+    its own terminal, and a killed one is recovered by the next run's start-run (via Prefect's state
+    or the lock TTL). The heartbeat thread sleeps in 1 s steps and is joined at exit: ~1 s on every
+    `jobfeed import` (bench/README.md, fixed costs), a third of a run where nothing changed.
+    """
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY") or os.environ.get("PREFECT_RUNNER_HEARTBEAT_FREQUENCY"):
+        return nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+
+
+def _show_progress(store: Any, started: datetime, total: int, stop: threading.Event, console: Console) -> None:
+    """Count this run's finished ImportLogs while the flow runs (a separate thread, read-only)."""
+    with Progress(
+        TextColumn("importing feeds"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("feeds", total=total)
+        while not stop.wait(POLL_S):
+            try:
+                done = store.logs.coll.count_documents({"startedAt": {"$gte": started}, "status": {"$ne": "running"}})
+            except Exception:  # noqa: BLE001 - progress is best effort; the flow reports real errors
+                continue
+            progress.update(bar, completed=min(done, total))

@@ -1,0 +1,1 @@
+"""Operations around the pipeline: feed locks, notifications, metrics, logs, Prefect lookups."""

@@ -1,0 +1,65 @@
+"""Dead letters in and out: what a parked item/batch holds, and re-processing one idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from jobfeed.importlog import UpsertCounts
+from jobfeed.models import FeedFormat, ItemFailure, Job, ParsedFeed
+from jobfeed.pipeline.normalize import normalize_items
+from jobfeed.store import Store
+
+MAX_RAW_ITEM_CHARS = 256 * 1024  # a parked raw item is for diagnosis and re-drive, not an archive
+
+
+@dataclass(frozen=True, slots=True)
+class RedriveOutcome:
+    """What re-driving one dead letter did."""
+
+    key: str
+    kind: str
+    resolved: bool
+    counts: UpsertCounts
+    message: str = ""
+
+
+def item_letter(feed_url: str, fmt: FeedFormat | None, failure: ItemFailure) -> tuple[str, dict[str, Any]]:
+    """Key and payload for one invalid item; the key is stable, so the same broken item parks once."""
+    raw = json.dumps(failure.raw, default=str, ensure_ascii=False)[:MAX_RAW_ITEM_CHARS]
+    key = "item:" + hashlib.sha1(f"{feed_url}\n{raw}".encode()).hexdigest()
+    return key, {"kind": "item", "format": fmt.value if fmt else None, "itemKey": failure.itemKey, "raw": raw}
+
+
+def batch_payload(jobs: list[Job]) -> dict[str, Any]:
+    """Payload for a batch whose writes failed after every retry: the normalized jobs themselves."""
+    return {"kind": "batch", "jobs": [asdict(job) for job in jobs]}
+
+
+def redrive_letter(store: Store, letter: dict[str, Any], *, now: datetime) -> RedriveOutcome:
+    """Re-process one dead letter with today's code; mark it when it succeeds. Safe to repeat."""
+    payload = letter.get("payload") or {}
+    kind = payload.get("kind", "?")
+    key = letter["key"]
+    token = f"redrive:{key}"  # idempotent: a repeated re-drive counts and writes the same way
+    if kind == "batch":
+        jobs = [Job.from_doc(doc) for doc in payload.get("jobs", [])]
+        counts = store.jobs.upsert_batch(jobs, feed_url=letter["feed"], token=token, now=now)
+    elif kind == "item" and payload.get("format") and payload.get("raw"):
+        parsed = ParsedFeed(FeedFormat(payload["format"]), [json.loads(payload["raw"])])
+        normalized = normalize_items(parsed, letter["feed"])
+        counts = UpsertCounts(failures=list(normalized.failures))
+        if normalized.jobs:
+            counts = counts.add(store.jobs.upsert_batch(normalized.jobs, feed_url=letter["feed"], token=token, now=now))
+    else:
+        return RedriveOutcome(key, kind, False, UpsertCounts(), "payload cannot be re-processed")
+    if counts.failed:
+        message = "; ".join(f"{f.reason.value}: {f.message}" for f in counts.failures[:3])
+        store.dead_letters.mark_still_failing(key, now=now, message=message)
+        return RedriveOutcome(key, kind, False, counts, message)
+    result = {"new": counts.new, "updated": counts.updated, "unchanged": counts.unchanged}
+    store.dead_letters.mark_redriven(key, now=now, result=result)
+    return RedriveOutcome(key, kind, True, counts)

@@ -1,0 +1,305 @@
+"""Hardened XML intake: encoding detection, control-character cleanup and a DTD-refusing expat.
+
+Every XML feed goes through `stream_elements`, which feeds the body in chunks to an expat parser
+that refuses any DOCTYPE before it reads a single declaration from it, and builds each item the way
+xmltodict's streaming mode (`item_depth` + `item_callback`) would (parse/itembuilder.py, checked
+against xmltodict itself in tests/unit/test_itembuilder.py), at twice its speed. No entity is ever
+expanded, nothing is read from the network, and memory stays at one item whatever the body's size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from jobfeed.reasons import FailureReason, FeedError
+from jobfeed.sources.itembuilder import ItemBuilder
+
+# --- Encodings ---------------------------------------------------------------------------------
+
+# Expat decodes these itself, so their bytes go to the parser untouched (the fast path).
+# US-ASCII is read as UTF-8, its superset: a stray non-ASCII byte should not fail a whole feed.
+_EXPAT_NATIVE = {"utf-8": "utf-8", "ascii": "utf-8", "iso8859-1": "iso-8859-1"}
+
+_XML_DECL_ENCODING = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z][A-Za-z0-9._:\-]{0,40})[\"']")
+_CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:\-]+)", re.IGNORECASE)
+# Bytes 0x80-0x9F are C1 controls in ISO-8859-1 but punctuation (smart quotes, dashes) in
+# windows-1252; feeds labelled ISO-8859-1 that contain them were written in windows-1252.
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+class UnknownEncodingError(ValueError):
+    """The document names an encoding Python does not know."""
+
+
+def canonical_codec(name: str) -> str:
+    """Python's canonical codec name for an encoding label (raises UnknownEncodingError)."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise UnknownEncodingError(name[:40]) from None
+
+
+def detect_encoding(body: bytes, content_type: str | None = None) -> str:
+    """An XML body's codec: BOM, else the prolog's declaration, else HTTP charset, else UTF-8."""
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if body.startswith(_UTF32_BOMS):  # checked before UTF-16: FF FE 00 00 starts with FF FE
+        return "utf-32"
+    if body.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if body.startswith(b"<\x00?\x00"):
+        return "utf-16-le"
+    if body.startswith(b"\x00<\x00?"):
+        return "utf-16-be"
+    match = _XML_DECL_ENCODING.match(body[:512].lstrip())
+    if match:
+        codec = canonical_codec(match.group(1).decode("ascii"))
+        # A UTF-16/32 declaration on bytes that read as ASCII is a lie: the bytes win.
+        return "utf-8" if codec.startswith(("utf-16", "utf-32")) else codec
+    if content_type:
+        param = _CHARSET_PARAM.search(content_type)
+        if param:
+            return canonical_codec(param.group(1))
+    return "utf-8"
+
+
+def decode_head(body: bytes, codec: str, limit: int) -> str:
+    """Decode at most `limit` bytes from the start of body, tolerating a cut multibyte character."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    return decoder.decode(body[:limit], final=False)
+
+
+# --- Control characters ------------------------------------------------------------------------
+
+# C0 controls other than tab, LF and CR are illegal anywhere in an XML 1.0 document.
+_C0_DELETE = bytes(b for b in range(32) if b not in (9, 10, 13))
+_C0_STR_RE = re.compile("[" + re.escape(_C0_DELETE.decode("ascii")) + "]")
+
+
+def strip_control_bytes(body: bytes) -> bytes:
+    """Delete illegal C0 control bytes from a UTF-8 or single-byte encoded document.
+
+    Real feeds carry them (NULs, form feeds and vertical tabs pasted from word processors into job
+    descriptions), and expat rejects the whole document for one of them. They have no visible
+    meaning in a job posting, so removing them loses nothing meaningful. In UTF-8 and in
+    single-byte encodings the bytes 0x00-0x1F only ever encode those characters, never part of a
+    multi-byte sequence, so deleting bytes is exact.
+    """
+    cleaned = body.translate(None, _C0_DELETE)  # 5x faster than a regex search for them
+    return body if len(cleaned) == len(body) else cleaned
+
+
+def strip_control_chars(text: str) -> str:
+    """Delete illegal C0 control characters from decoded text (see strip_control_bytes for why)."""
+    return _C0_STR_RE.sub("", text)
+
+
+# --- The hardened parser -----------------------------------------------------------------------
+
+
+class ForbiddenMarkupError(Exception):
+    """Raised from inside expat when a document carries a DOCTYPE or an entity declaration."""
+
+
+def _refuse_doctype(name: str | None, *_args: Any) -> None:
+    raise ForbiddenMarkupError(f"DOCTYPE {str(name)[:40]!r}")
+
+
+def _refuse_entity(name: str | None, *_args: Any) -> None:
+    raise ForbiddenMarkupError(f"ENTITY {str(name)[:40]!r}")
+
+
+def _refuse_external(*_args: Any) -> int:
+    raise ForbiddenMarkupError("external entity reference")
+
+
+class SafeExpat:
+    """Stands in for the pyexpat module in `xmltodict.parse(expat=...)`: the same parser, hardened.
+
+    The DOCTYPE handler fires when expat meets `<!DOCTYPE`, before it reads any declaration of the
+    internal subset, so entity bombs and external entities are refused, never expanded. It runs on
+    the one parser that builds the items (no second pass), sees the document after decoding (so
+    UTF-16 is covered) and never fires for "<!DOCTYPE" text inside CDATA or comments.
+    """
+
+    ExpatError = expat.ExpatError
+
+    @staticmethod
+    def ParserCreate(  # noqa: N802 - the name pyexpat uses, which xmltodict calls
+        encoding: str | None = None, namespace_separator: str | None = None
+    ) -> Any:
+        parser = expat.ParserCreate(encoding, namespace_separator)
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        parser.EntityDeclHandler = _refuse_entity
+        parser.ExternalEntityRefHandler = _refuse_external
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        return parser
+
+
+# --- Driving the parser ------------------------------------------------------------------------
+
+_ERR_INVALID_TOKEN = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
+_ERR_UNBOUND_PREFIX = expat.errors.codes[expat.errors.XML_ERROR_UNBOUND_PREFIX]
+READ_CHUNK_BYTES = 1024 * 1024  # bytes handed to expat per call: few Python calls, memory stays flat
+
+Element = tuple[str, Any]  # (local name, value as xmltodict would build it)
+Source = bytes | Path  # a body in memory, or spooled to a file
+OnElement = Callable[[str, Any], None]
+
+
+def _raw_chunks(source: Source) -> Iterator[bytes]:
+    """The body in READ_CHUNK_BYTES pieces, from memory or from its spool file."""
+    if isinstance(source, bytes):
+        for start in range(0, len(source), READ_CHUNK_BYTES):
+            yield source[start : start + READ_CHUNK_BYTES]
+        return
+    with open(source, "rb") as body:
+        while chunk := body.read(READ_CHUNK_BYTES):
+            yield chunk
+
+
+def _has_c1_bytes(source: Source) -> bool:
+    return any(_C1_BYTES.search(chunk) for chunk in _raw_chunks(source))
+
+
+def _native_chunks(source: Source) -> Iterator[bytes]:
+    """Bytes for expat as they are, minus illegal control bytes and whitespace before the prolog."""
+    leading = True
+    for chunk in _raw_chunks(source):
+        if leading:  # a newline before <?xml (a classic WordPress bug) is fatal to expat
+            chunk = chunk.lstrip()
+            if not chunk:
+                continue
+            leading = False
+        yield strip_control_bytes(chunk)
+
+
+def _decoded_chunks(source: Source, codec: str) -> Iterator[str]:
+    """Text for expat (fed as UTF-8): decoded incrementally, bad bytes replaced, controls removed."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    leading = True
+    for chunk in _raw_chunks(source):
+        text = decoder.decode(chunk)
+        if leading:
+            text = text.lstrip("\ufeff \t\r\n")
+            if not text:
+                continue
+            leading = False
+        yield strip_control_chars(text)
+    yield strip_control_chars(decoder.decode(b"", final=True))
+
+
+def prepared_chunks(source: Source, codec: str) -> tuple[Iterator[bytes] | Iterator[str], str]:
+    """A body as (chunks, encoding) for expat: native encodings stay bytes, others become text.
+
+    The encoding returned overrides the document's own declaration inside expat, which is how a
+    windows-1252 document decoded here is re-fed as UTF-8 although its prolog still says 1252.
+    """
+    if codec == "iso8859-1" and _has_c1_bytes(source):
+        codec = "cp1252"
+    native = _EXPAT_NATIVE.get(codec)
+    if native is not None:
+        return _native_chunks(source), native
+    return _decoded_chunks(source, codec), "utf-8"
+
+
+def _run(
+    chunks: Iterator[bytes] | Iterator[str],
+    encoding: str,
+    depth: int,
+    wanted: frozenset[str],
+    namespaces: Mapping[str, str] | None,
+    on_element: OnElement,
+) -> None:
+    """One streaming pass of the hardened expat over the chunks; wanted elements go to on_element."""
+    parser = SafeExpat.ParserCreate(encoding, ":" if namespaces is not None else None)
+    ItemBuilder(depth=depth, wanted=wanted, namespaces=namespaces, on_element=on_element).attach(parser)
+    for chunk in chunks:
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _is_valid_utf8(source: Source) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in _raw_chunks(source):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def stream_elements(
+    source: Source,
+    codec: str,
+    *,
+    depth: int,
+    wanted: frozenset[str],
+    namespaces: Mapping[str, str],
+    on_element: OnElement,
+    on_restart: Callable[[], None] = lambda: None,
+) -> None:
+    """Parse an XML feed safely, calling on_element(local name, value) for wanted elements at `depth`.
+
+    Memory stays flat: the body is read in chunks and each element is handed over, then forgotten.
+    Raises FeedError(XML_FORBIDDEN) for a DOCTYPE or entity declaration and FeedError(XML_MALFORMED)
+    with line and column for a document that is not well-formed (nothing is salvaged from it: a
+    truncated feed may end in a truncated item, so the caller must drop what it got). Two real-world
+    defects are repaired by parsing once more from the top (on_restart is called first, so the
+    caller can drop the elements of the failed pass): bytes that are not valid UTF-8 in a UTF-8 feed
+    (replaced by U+FFFD) and namespace prefixes used without a declaration (parsed without namespace
+    processing). A clean feed is read once.
+    """
+    ns: Mapping[str, str] | None = namespaces
+    replace_bad_utf8 = False  # once set, a UTF-8 body is decoded here with bad bytes as U+FFFD
+    for attempt in range(3):
+        if replace_bad_utf8:
+            chunks, encoding = _decoded_chunks(source, "utf-8"), "utf-8"
+        else:
+            chunks, encoding = prepared_chunks(source, codec)
+        try:
+            _run(chunks, encoding, depth, wanted, ns, on_element)
+            return
+        except ForbiddenMarkupError as exc:
+            raise FeedError(
+                FailureReason.XML_FORBIDDEN,
+                f"refused {exc} (DTDs and entities are never processed)",
+            ) from None
+        except expat.ExpatError as exc:
+            if attempt < 2 and exc.code == _ERR_UNBOUND_PREFIX and ns is not None:
+                ns = None
+            elif (
+                attempt < 2
+                and exc.code == _ERR_INVALID_TOKEN
+                and not replace_bad_utf8
+                and _EXPAT_NATIVE.get(codec) == "utf-8"
+                and not _is_valid_utf8(source)
+            ):
+                replace_bad_utf8 = True
+            else:
+                raise FeedError(FailureReason.XML_MALFORMED, _describe(exc)) from None
+            on_restart()
+    raise AssertionError("unreachable: every attempt returns or raises")  # pragma: no cover
+
+
+def collect_elements(source: Source, codec: str, **options: Any) -> list[Element]:
+    """stream_elements into a list (small bodies, tests)."""
+    found: list[Element] = []
+    stream_elements(
+        source, codec, on_element=lambda name, value: found.append((name, value)), on_restart=found.clear, **options
+    )
+    return found
+
+
+def _describe(exc: expat.ExpatError) -> str:
+    """A short message for an expat error: what, and where (line, 1-based column)."""
+    what = expat.errors.messages.get(exc.code, "parse error")
+    return f"XML is not well-formed: {what} at line {exc.lineno}, column {exc.offset + 1}"
