@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast stack-up stack-down logs clean dashboard api bench
+.PHONY: setup run demo test test-fast lint format stack-up stack-down logs clean dashboard api bench postman
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -19,6 +19,15 @@ test:             ## set up (incl. Debian's chromium) and run the whole suite on
 	@bash scripts/setup.sh --browser
 	@$(PYTEST) -q
 
+lint: setup       ## ruff (lint + format check) and mypy (strict on the vocabulary and the store)
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/mypy
+
+format: setup     ## apply ruff's fixes and formatting
+	@.venv/bin/ruff check --fix .
+	@.venv/bin/ruff format .
+
 test-fast: setup  ## unit tests only
 	@$(PYTEST) -q tests/unit
 
@@ -27,6 +36,9 @@ dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
 
 api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
 	@$(JOBFEED) api
+
+postman: setup    ## regenerate docs/api/jobfeed.postman_collection.json from the API's OpenAPI
+	@.venv/bin/python -m jobfeed.api.postman
 
 bench: setup      ## benchmark jobfeed vs a no-Prefect baseline on private local servers (< 10 min; BENCH_ARGS=--quick)
 	@.venv/bin/python -m bench.run $(BENCH_ARGS)

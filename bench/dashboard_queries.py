@@ -24,10 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from jobfeed.store import (
-    Store,
-    reads,
-)
+from jobfeed.store import Store, reads  # noqa: E402 - after the sys.path line above
 from jobfeed.store.reads import LogFilter  # noqa: E402
 
 DB_NAME = "jobfeed_bench"

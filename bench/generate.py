@@ -22,6 +22,7 @@ ID_STRIDE = 10_000_000  # guid p = stride * (feed + 1) + item: unique across the
 BASE_DATE = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)  # fixed and in the past: parse_date keeps it
 WRITE_EVERY = 256  # items per file write: few syscalls, bounded memory
 PHI = 0.6180339887498949  # Weyl sequence p * phi mod 1 is equidistributed: an exact-ish fraction changes
+REMOVED_SEED_OFFSET = 7  # removed items are picked by another Weyl offset than changed ones
 UPDATE_SENTENCE = "Update: this role now includes a yearly learning budget and a home-office stipend."
 
 _SENIORITY = ("Senior", "Staff", "Principal", "Lead", "Junior", "Mid-level", "Head of", "Associate")
@@ -61,6 +62,7 @@ class FeedSpec:
     feed_index: int = 0
     changed_fraction: float = 0.0
     build_tag: int = 0  # changes lastBuildDate only: same items, different bytes (no 304, same hashes)
+    removed_fraction: float = 0.0  # items left out of the feed (picked like changed ones, with another seed)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class FeedInfo:
     items: int
     changed: int
     bytes: int
+    removed: int = 0
 
 
 def is_changed(p: int, seed: int, fraction: float) -> bool:
@@ -158,29 +161,34 @@ def _head(spec: FeedSpec) -> str:
 def write_feed(path: Path, spec: FeedSpec) -> FeedInfo:
     """Write one feed to `path`, a few hundred items per write; returns what it holds."""
     first = ID_STRIDE * (spec.feed_index + 1)
-    changed = 0
+    changed = removed = 0
     with path.open("w", encoding="utf-8", newline="\n") as out:
         out.write(_head(spec))
         chunk: list[str] = []
         for index in range(spec.items):
             p = first + index
+            if is_changed(p, spec.seed + REMOVED_SEED_OFFSET, spec.removed_fraction):
+                removed += 1
+                continue
             changed += is_changed(p, spec.seed, spec.changed_fraction)
             chunk.append(_item(p, index, spec))
             if len(chunk) >= WRITE_EVERY:
                 out.write("".join(chunk))
                 chunk.clear()
         out.write("".join(chunk) + "</channel>\n</rss>\n")
-    return FeedInfo(path.name, spec.items, changed, path.stat().st_size)
+    return FeedInfo(path.name, spec.items - removed, changed, path.stat().st_size, removed)
 
 
 def write_feed_set(
     out_dir: Path, *, feeds: int, items: int, seed: int = 42, changed_fraction: float = 0.0, build_tag: int = 0,
-    prefix: str = "feed",
+    prefix: str = "feed", removed_fraction: float = 0.0,
 ) -> list[FeedInfo]:  # fmt: skip
     """`feeds` files {prefix}-00.xml ... in out_dir, plus manifest.json with their FeedInfo."""
     out_dir.mkdir(parents=True, exist_ok=True)
     infos = [
-        write_feed(out_dir / f"{prefix}-{i:02d}.xml", FeedSpec(items, seed, i, changed_fraction, build_tag))
+        write_feed(
+            out_dir / f"{prefix}-{i:02d}.xml", FeedSpec(items, seed, i, changed_fraction, build_tag, removed_fraction)
+        )
         for i in range(feeds)
     ]
     (out_dir / "manifest.json").write_text(json.dumps([asdict(info) for info in infos], indent=1))

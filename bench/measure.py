@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import statistics
@@ -57,10 +58,8 @@ def run_measured(
                     hit = False
                 if hit or time.monotonic() >= deadline:
                     (stopped if hit else expired).set()
-                    try:
+                    with contextlib.suppress(ProcessLookupError):  # it may have exited meanwhile
                         os.killpg(proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
                     return
 
         watcher = threading.Thread(target=_watch, name="bench-run-watch", daemon=True)

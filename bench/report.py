@@ -9,7 +9,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import reimport
 from bench.measure import median
+from bench.xmlbuild import xml_report
 
 JF, BL = "jobfeed", "baseline"
 
@@ -54,6 +56,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     first_jf, first_bl = _runs(results, "first"), _runs(results, "first", BL)
     if sbs:
         _side_targets(results, sbs, first_jf, first_bl, add)
+    reimport.targets(results, add, _runs)
     tp = results.get("throughput") or {}
     if tp:
         add(
@@ -161,7 +164,7 @@ def _runs_table(results: dict[str, Any]) -> Table:
     for scenario, side in seen:
         runs = _runs(results, scenario, side)
         secs = [r["seconds"] for r in runs]
-        cpu = lambda name: median([r["server_cpu_s"].get(name, 0.0) for r in runs])  # noqa: E731
+        cpu = lambda name, runs=runs: median([r["server_cpu_s"].get(name, 0.0) for r in runs])  # noqa: E731
         flag = " (stopped)" if any(r.get("stopped_early") for r in runs) else ""
         flag = " TIMEOUT" if any(r.get("timed_out") for r in runs) else flag
         table.add_row(scenario + flag, side, str(len(runs)), f"{median(secs):.2f}", f"{min(secs):.1f}-{max(secs):.1f}",
@@ -177,9 +180,10 @@ def _details(results: dict[str, Any], console: Console) -> None:
     for label, why in (results.get("rss_check") or {}).items():
         console.print(f"[yellow]complete import of the {label} RSS feed skipped: {why['skipped']}[/yellow]")
     imports, tiny = _med(_runs(results, "imports-only")), _med(_runs(results, "tiny-304"))
-    console.print(f"[bold]fixed costs[/bold] (median): Python + jobfeed/Prefect imports {_fmt(imports)} s; whole "
-                  f"`jobfeed import` of one unchanged one-item feed (304) {_fmt(tiny)} s, so flow run + exit "
-                  f"~{_fmt(tiny - imports)} s; baseline, same feed: {_fmt(_med(_runs(results, 'tiny-304', BL)))} s")  # fmt: skip
+    if _runs(results, "tiny-304"):
+        console.print(f"[bold]fixed costs[/bold] (median): Python + jobfeed/Prefect imports {_fmt(imports)} s; whole "
+                      f"`jobfeed import` of one unchanged one-item feed (304) {_fmt(tiny)} s, so flow run + exit "
+                      f"~{_fmt(tiny - imports)} s; baseline, same feed: {_fmt(_med(_runs(results, 'tiny-304', BL)))} s")  # fmt: skip
     tp = results.get("throughput") or {}
     if tp:
         console.print(f"[bold]throughput[/bold] ({tp['items']} items, {tp['bytes'] / 1e6:.1f} MB, median of {tp['reps']}): "
@@ -216,6 +220,8 @@ def print_report(results: dict[str, Any]) -> str:
             console.print(f"  {row['name']}: {row['note']}")
     console.print(_runs_table(results))
     _details(results, console)
+    reimport.details(results, console)
+    xml_report(results, console)
     m = results.get("machine", {})
     console.print(f"machine: {m.get('cpu')} x{m.get('cores')}, {m.get('mem_gb')} GB, load {m.get('loadavg_start')} -> "
                   f"{m.get('loadavg_end')}; commit {str(m.get('git_commit'))[:10]}{' (dirty)' if m.get('git_dirty') else ''}; "

@@ -25,9 +25,11 @@ from typing import Any
 
 from bench import scenarios as S
 from bench.measure import median
+from bench.reimport import reimport
 from bench.report import print_report
 from bench.serve import FeedServer
 from bench.stack import BenchStack
+from bench.xmlbuild import xml_builders
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -58,10 +60,10 @@ def throughput(path: Path, reps: int) -> dict[str, Any]:
         raw.append(_seconds(lambda: xmltodict.parse(body, force_list=("item",)))[0])
         seconds, parsed = _seconds(lambda: parse_feed(body, "application/rss+xml"))
         parse.append(seconds)
-        seconds, normalized = _seconds(lambda: normalize_items(parsed, url))
+        seconds, normalized = _seconds(lambda parsed=parsed: normalize_items(parsed, url))
         norm.append(seconds)
         html = [job.descriptionHtml or "" for job in normalized.jobs]
-        text.append(_seconds(lambda: [html_to_text(h) for h in html])[0])
+        text.append(_seconds(lambda html=html: [html_to_text(h) for h in html])[0])
     t_raw, t_parse, t_norm = median(raw), median(parse), median(norm)
     mb = len(body) / 1e6
     return {
@@ -94,10 +96,15 @@ PARTS: dict[str, tuple[str, Callable[[S.Bench, dict[str, Any]], None]]] = {
     "rss": ("peak RSS: one small vs one big feed", lambda b, r: r.update(rss=S.rss(b))),
     "side": ("side by side: first import, re-import unchanged (304), re-import 10 % changed",
              lambda b, r: r.update(side_by_side=S.side_by_side(b))),
+    "reimport": ("re-imports side by side: re-serialized, 10 % changed; then 5 % removed and the closing run",
+                 lambda b, r: r.update(reimport=reimport(b))),
     "fixed": ("fixed costs", lambda b, r: r.update(fixed=S.fixed_costs(b))),
     "profile": ("profile (sampled first import)", lambda b, r: r.update(profile=S.profile(b))),
     "check": ("peak RSS check: complete imports of the small and the big feed", _rss_check),
+    "xml": ("XML items: ItemBuilder vs xmltodict streaming (first import and peak RSS, beside the baseline)",
+            lambda b, r: r.update(xml=xml_builders(b))),
 }  # fmt: skip
+OPT_IN = {"xml"}  # a decision's measurement, run with --only: not part of the full run's budget
 
 
 def machine() -> dict[str, Any]:
@@ -105,7 +112,9 @@ def machine() -> dict[str, Any]:
 
     def run(*argv: str) -> str:
         try:
-            return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                argv, check=False, cwd=REPO, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -130,11 +139,12 @@ def main() -> None:
     """Run every scenario within the time budget, print the table, write the results JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a smoke check")
-    parser.add_argument("--only", help=f"comma-separated parts to run (of {','.join(PARTS)}); default all")
+    parser.add_argument("--only", help=f"comma-separated parts to run (of {','.join(PARTS)}); default all "
+                        f"but {','.join(sorted(OPT_IN))}")  # fmt: skip
     parser.add_argument("--out", type=Path, help="results file (default: latest.json; --quick/--only: *.tmp)")
     args = parser.parse_args()
     sizes = S.QUICK if args.quick else S.FULL
-    parts = args.only.split(",") if args.only else list(PARTS)
+    parts = args.only.split(",") if args.only else [part for part in PARTS if part not in OPT_IN]
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s) {sorted(unknown)}; choose from {list(PARTS)}")

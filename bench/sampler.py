@@ -4,7 +4,7 @@
 process while a thread samples every thread's stack each few ms. Deterministic profilers (cProfile)
 see only the thread that enabled them, and Prefect runs tasks in worker threads; pyinstrument is
 not a dependency. Each sample goes to one group (imports, fetch, parse, normalize, HTML->text, spool
-files, DB, locks, Prefect, CLI/other) and is weighted by the CPU time that thread used since the last sample (Linux
+files, snapshot, DB, locks, Prefect, CLI/other) and is weighted by the CPU time that thread used since the last sample (Linux
 per-thread CPU clocks), so a thread asleep in C costs nothing wherever its stack points.
 
 Groups are reliable; single functions less so: the sampler runs when it gets the GIL, so samples
@@ -25,11 +25,12 @@ from types import FrameType
 REPO = Path(__file__).resolve().parents[1]
 INTERVAL_S = 0.005  # 200 Hz: enough samples for a 10 s run, ~1-3 % overhead
 MAX_SAMPLES = 400_000  # bounds memory and time for a runaway run (~30 min at 200 Hz)
-PROJECT_GROUPS = (  # path fragment of project code -> group; the first match wins
-    ("jobfeed/fetch", "fetch"), ("jobfeed/netguard", "fetch"), ("jobfeed/httpclient", "fetch"),
-    ("jobfeed/parse/", "parse"), ("jobfeed/normalize", "normalize"), ("jobfeed/extract", "normalize"),
-    ("jobfeed/dates", "normalize"), ("jobfeed/text", "HTML->text"), ("jobfeed/spool", "spool files"),
-    ("jobfeed/store/", "DB"), ("jobfeed/locks", "locks (Redis)"),
+PROJECT_GROUPS = (  # path fragment of project code -> group; the first match wins (layout of 59ddd95 on)
+    ("jobfeed/fetch/", "fetch"), ("jobfeed/sources/", "parse"), ("jobfeed/pipeline/normalize", "normalize"),
+    ("jobfeed/dates", "normalize"), ("jobfeed/dupkey", "normalize"), ("jobfeed/text", "HTML->text"),
+    ("jobfeed/pipeline/spool", "spool files"), ("jobfeed/pipeline/snapshot", "snapshot"),
+    ("jobfeed/pipeline/lifecycle", "snapshot"), ("jobfeed/store/snapshots", "snapshot"),
+    ("jobfeed/store/", "DB"), ("jobfeed/ops/locks", "locks (Redis)"),
 )  # fmt: skip
 PROJECT_DIRS = ("/jobfeed/", "/tasks/", "/flows/")
 IDLE_FRAMES = {  # innermost Python frame of a thread blocked in C: waiting, not working

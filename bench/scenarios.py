@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,15 +203,26 @@ def profile(bench: Bench) -> dict[str, Any]:
     argv = [PY, "-m", "bench.sampler", str(out), "--", "import", "--feeds-file", str(feeds_file), "--json"]
     rec = bench.run("profiled-first", JOBFEED, feeds_file, "profiled", argv=argv)
     report = json.loads(out.read_text()) if out.exists() else {}
+    before = os.environ.get("BENCH_BEFORE_TREE")  # the same profile of the code before a change (bench/reimport.py)
+    if before and bench.remaining() > MIN_LEFT_FOR_PROFILE_S:
+        old = bench.work / "profile-before.json"
+        argv = [PY, "-m", "bench.sampler", str(old), "--", "import", "--feeds-file", str(feeds_file), "--json"]
+        env = {"PYTHONPATH": f"{before}:{Path(__file__).resolve().parents[1]}"}
+        rec_old = bench.run("profiled-first", "jobfeed-before", feeds_file, "profiled_before", argv=argv, env=env)
+        if old.exists():
+            report["before"] = {**json.loads(old.read_text()), "server_cpu_s": rec_old["server_cpu_s"]}
     return {**report, "server_cpu_s": rec["server_cpu_s"], "run_seconds": rec["seconds"]}
 
 
-def rss(bench: Bench, labels: tuple[str, ...] = ("small", "big"), *, full: bool = False) -> dict[str, Any]:
+def rss(bench: Bench, labels: tuple[str, ...] = ("small", "big"), *, full: bool = False,
+        variants: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:  # fmt: skip
     """Peak RSS of jobfeed importing one feed of rss_small vs one of rss_big items.
 
     By default each run is ended once its first job is stored: that covers fetching, parsing and
     normalizing the whole feed (streamed to disk, so memory should not grow with it). `full=True`
-    runs a complete import instead (the `check` part), which also covers the upserts.
+    runs a complete import instead (the `check` part), which also covers the upserts. `variants`
+    (name -> extra env; default: just jobfeed as it is) runs each feed once per variant, the feed
+    generated once and served under one more name per variant.
     """
     out: dict[str, Any] = {}
     for label in labels:
@@ -219,15 +231,21 @@ def rss(bench: Bench, labels: tuple[str, ...] = ("small", "big"), *, full: bool 
         prefix = f"rss-{label}-{'full' if full else 'first'}"
         root, infos = bench.generate(prefix, feeds=1, items=items, prefix=prefix)
         bench.server.set_root(root)
-        feeds_file = bench.feeds_file(prefix, infos)
         mode = "full" if full else "first-batch"
-        db = f"rss_{label}_{mode.replace('-', '_')}"
-        jobs = bench.client[db]["jobs"]
-        stop = None if full else (lambda jobs=jobs: jobs.estimated_document_count() > 0)
-        rec = bench.run(f"rss-{label}-{mode}", JOBFEED, feeds_file, db, env=BIG_FEED_ENV, stop_when=stop,
-                        timeout_s=600.0)  # fmt: skip
-        out[f"{label}_{mode}"] = {"items": items, "bytes": infos[0].bytes, "max_rss_mb": rec["max_rss_mb"],
-                                  "seconds": rec["seconds"], "stopped_early": rec["stopped_early"],
-                                  "timed_out": rec["timed_out"], "statuses": rec.get("statuses")}  # fmt: skip
-        (root / infos[0].name).unlink()  # ~800 MB for the big one: free the disk at once
+        for variant, env in (variants or {"": {}}).items():
+            suffix = f"-{variant}" if variant else ""
+            info = replace(infos[0], name=f"{prefix}{suffix}.xml") if suffix else infos[0]
+            if suffix:  # a hard link: same bytes under another URL, so another feed lock
+                (root / info.name).hardlink_to(root / infos[0].name)
+            db = f"rss_{label}_{mode.replace('-', '_')}{suffix.replace('-', '_')}"
+            jobs = bench.client[db]["jobs"]
+            stop = None if full else (lambda jobs=jobs: jobs.estimated_document_count() > 0)
+            rec = bench.run(f"rss-{label}-{mode}{suffix}", JOBFEED, bench.feeds_file(prefix + suffix, [info]), db,
+                            env={**BIG_FEED_ENV, **env}, stop_when=stop, timeout_s=600.0)  # fmt: skip
+            out[f"{label}_{mode}{suffix.replace('-', '_')}"] = {
+                "items": items, "bytes": info.bytes, "max_rss_mb": rec["max_rss_mb"], "seconds": rec["seconds"],
+                "stopped_early": rec["stopped_early"], "timed_out": rec["timed_out"], "statuses": rec.get("statuses"),
+            }  # fmt: skip
+        for path in root.glob(f"{prefix}*.xml"):
+            path.unlink()  # ~800 MB for the big one: free the disk at once
     return out

@@ -1,4 +1,4 @@
-"""The dashboard's write actions: enable/disable a feed, re-drive dead letters, run the deployment now.
+"""The dashboard's write actions: enable/disable a feed, re-drive dead letters, start and cancel runs.
 
 Plain functions returning plain results (no Streamlit), so they are testable on their own; the sections
 show the result and clear the query cache.
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from jobfeed.cli.deploy import DEPLOYMENT, prefect_api_url, prefect_ui_url  # noqa: F401 - prefect_ui_url re-exported for pages
-from jobfeed.cli.deploy import flow_run_url as _flow_run_url
+from jobfeed.ops import prefect, runs
+from jobfeed.ops.runs import Priority, RunView
 from jobfeed.redact import redact_text
 from jobfeed.settings import Settings, get_settings
 from jobfeed.store import Store
@@ -54,49 +54,53 @@ def redrive(store: Store, *, reason: str | None = None, limit: int = REDRIVE_LIM
 
 
 @dataclass(frozen=True)
-class RunNowResult:
-    """The flow run a "Run now" created, or why none was."""
+class RunResult:
+    """What a run-control click did (start or cancel a run), or why it could not."""
 
     ok: bool
     message: str
-    flow_run_id: str | None = None
-    flow_run_name: str | None = None
-    url: str | None = None
+    run: RunView | None = None
 
 
 def flow_run_url(flow_run_id: str, settings: Settings | None = None) -> str:
-    """Link to a flow run in the Prefect UI (jobfeed.cli.deploy.flow_run_url with this process's settings)."""
-    return _flow_run_url(flow_run_id, settings or get_settings())
+    """Link to a flow run in the Prefect UI (`jobfeed.ops.prefect.flow_run_url` with this process's settings)."""
+    return prefect.flow_run_url(flow_run_id, settings or get_settings())
 
 
-def run_now(settings: Settings | None = None, *, deployment: str = DEPLOYMENT) -> RunNowResult:
-    """Create a flow run of the hourly deployment now (a worker picks it up); never raises for setup gaps."""
+def submit(settings: Settings | None = None, *, feed_urls: list[str] | None = None,
+           priority: Priority = Priority.NORMAL, scheduled_for: datetime | None = None) -> RunResult:  # fmt: skip
+    """Queue a run of `import-feeds/on-demand` (run control: queued behind a running one, never cancelling
+    it); `feed_urls` None = every enabled feed. Never raises for setup gaps or an unreachable server."""
     settings = settings or get_settings()
-    api_url = prefect_api_url(settings)
-    if not api_url:
-        # without this check Prefect would start a temporary server here, which knows no deployment
-        return RunNowResult(False, "No Prefect server is running. Start one with `jobfeed stack up`, "
-                                   "then register the deployment with `jobfeed deploy`.")  # fmt: skip
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     try:
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            flow_run = run_deployment(name=deployment, timeout=0, as_subflow=False)
-    except ObjectNotFound:
-        return RunNowResult(False, f"No deployment `{deployment}` on the Prefect server at "
-                                   f"{redact_text(api_url)}. Create it with `jobfeed deploy`.")  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - httpx/Prefect/HTTP errors alike: the page explains, no traceback
-        return _unreachable(api_url, exc)
-    run_id = str(flow_run.id)
-    return RunNowResult(
-        True, f"Started flow run {flow_run.name}.", run_id, flow_run.name, _flow_run_url(run_id, settings, api_url)
-    )
+        run, _ = runs.submit_run(settings, feed_urls=feed_urls, priority=priority, scheduled_for=scheduled_for,
+                                 source="dashboard")  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - no server, no deployment, httpx/HTTP errors: explained, no traceback
+        return RunResult(False, prefect_problem(exc, settings))
+    when = "" if scheduled_for is None else f", to start at {scheduled_for:%Y-%m-%d %H:%M} UTC"
+    return RunResult(True, f"Queued run {run.name} ({priority.value} priority{when}).", run)
 
 
-def _unreachable(api_url: str, exc: BaseException) -> RunNowResult:
+def cancel(run_id: str, settings: Settings | None = None) -> RunResult:
+    """Cancel a run that has not finished (a waiting one at once, a running one through its worker)."""
+    settings = settings or get_settings()
+    try:
+        run = runs.cancel_run(settings, run_id)
+    except runs.RunFinishedError as exc:
+        return RunResult(False, f"Nothing to cancel: {exc}.")
+    except runs.RunNotFoundError:
+        return RunResult(False, f"Prefect knows no run `{run_id}`.")
+    except Exception as exc:  # noqa: BLE001 - as in submit
+        return RunResult(False, prefect_problem(exc, settings))
+    return RunResult(True, f"Cancel requested for {run.name}: it is {run.state_name} now.", run)
+
+
+def prefect_problem(exc: BaseException, settings: Settings | None = None) -> str:
+    """What to tell the user when a Prefect call failed: no server / no deployment say what to do; anything
+    else (connection refused, an HTTP error) names the server and the error, secrets masked."""
+    if isinstance(exc, prefect.PrefectUnavailableError):
+        return str(exc)
+    api_url = prefect.prefect_api_url(settings or get_settings()) or ""
     detail = redact_text(f"{type(exc).__name__}: {exc}")[:300]
-    return RunNowResult(False, f"Could not trigger `{DEPLOYMENT}` on {redact_text(api_url)}: {detail}. "
-                               "Is the Prefect server up (`jobfeed stack up`) and the deployment registered "
-                               "(`jobfeed deploy`)?")  # fmt: skip
+    return (f"Could not reach Prefect at {redact_text(api_url)}: {detail}. Is the Prefect server up "
+            "(`jobfeed stack up`) and the deployment registered (`jobfeed deploy`)?")  # fmt: skip

@@ -1,10 +1,9 @@
 """The jobfeed admin dashboard: `jobfeed dashboard`, or `streamlit run dashboard/app.py`.
 
-Pages are thin scripts in `views/`; they render sections from `sections/`, which read through the
-cached queries in `queries.py` and write only through `actions.py`. The folder is deliberately not
-named `pages/`: Streamlit treats a `pages/` folder beside the entry script as a legacy multipage app
-and, until some session runs this script, serves each file there on its own by URL, skipping this
-script's password gate and navigation.
+Each page is a section's `render` function (`st.Page` takes a callable), so every page runs through
+this script: its password gate and navigation. Sections read through the cached queries in
+`queries.py` and write only through `actions.py`. There is deliberately no `pages/` folder: Streamlit
+would serve each file there on its own by URL, skipping the gate.
 """
 
 from __future__ import annotations
@@ -18,22 +17,34 @@ if str(HERE.parent) not in sys.path:  # `streamlit run` puts only dashboard/ on 
 
 import streamlit as st
 
-from dashboard.sections import access, common
+from dashboard.sections import (
+    access,
+    common,
+    dead_letters,
+    duplicates,
+    feeds,
+    history,
+    job_detail,
+    jobs,
+    run_detail,
+    run_now,
+)
 from jobfeed.redact import redact_url
 from jobfeed.settings import get_settings
 
 st.set_page_config(page_title="jobfeed", page_icon=":material/rss_feed:", layout="wide")
 
-VIEWS = HERE / "views"
 # Declared before the gate so a deep link (/run?log=...) still opens its page after signing in; the
 # gate stops the script before `navigation.run()`, and the menu stays hidden until then.
 navigation = st.navigation([
-    st.Page(VIEWS / "history.py", title="Import history", icon=":material/history:", url_path="history", default=True),
-    st.Page(VIEWS / "run_detail.py", title="Run detail", icon=":material/search:", url_path="run"),
-    st.Page(VIEWS / "feeds.py", title="Feeds", icon=":material/rss_feed:", url_path="feeds"),
-    st.Page(VIEWS / "jobs.py", title="Jobs", icon=":material/work:", url_path="jobs"),
-    st.Page(VIEWS / "dead_letters.py", title="Dead letters", icon=":material/mail:", url_path="dead-letters"),
-    st.Page(VIEWS / "run_now.py", title="Run now", icon=":material/play_arrow:", url_path="run-now"),
+    st.Page(history.render, title="Import history", icon=":material/history:", url_path="history", default=True),
+    st.Page(run_detail.render, title="Run detail", icon=":material/search:", url_path="run"),
+    st.Page(feeds.render, title="Feeds", icon=":material/rss_feed:", url_path="feeds"),
+    st.Page(jobs.render, title="Jobs", icon=":material/work:", url_path="jobs"),
+    st.Page(job_detail.render, title="Job detail", icon=":material/description:", url_path=job_detail.JOB_PAGE),
+    st.Page(duplicates.render, title="Duplicates", icon=":material/content_copy:", url_path="duplicates"),
+    st.Page(dead_letters.render, title="Dead letters", icon=":material/mail:", url_path="dead-letters"),
+    st.Page(run_now.render, title="Run now", icon=":material/play_arrow:", url_path="run-now"),
 ], position="sidebar" if access.signed_in() else "hidden")  # fmt: skip
 access.require_password()  # before anything else is rendered or queried
 

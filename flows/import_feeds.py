@@ -1,27 +1,38 @@
 """Flow `import-feeds`: every feed fetched and normalized in parallel, upserted in batches, logged."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from jobfeed import constants as C
+from jobfeed.importlog import ImportLog
+from jobfeed.ops.runs import on_cancellation
+from jobfeed.pipeline.runs import Fetched, Finished
 from jobfeed.reasons import FailureReason
-from jobfeed.settings import get_settings
 from tasks.config import resolve_feed_list
 from tasks.fetch import fetch_and_normalize
-from tasks.outcomes import batch_outcome, payload_of
-from tasks.policy import FeedThreadPool, retry_options
-from tasks.record import publish_summary, record_import_log
+from tasks.outcomes import batch_outcome, outcome_of
+from tasks.pool import FeedThreadPool
+from tasks.record import record_import_log
 from tasks.start import start_run
+from tasks.summary import publish_summary
 from tasks.upsert import upsert_batch
 
-# Jobs travel between tasks as batch files (jobfeed/spool.py), never as parameters: memory stays flat
-# and Prefect has nothing big to walk. quote(): payloads and outcomes go to tasks as they are;
-# Prefect would otherwise walk every field looking for futures to resolve (bench/README.md).
+# Jobs travel between tasks as batch files (jobfeed/pipeline/spool.py), never as parameters: memory stays
+# flat and Prefect has nothing big to walk. _as_is(): outcomes and logs go to tasks as they are; Prefect
+# would otherwise walk every field looking for futures to resolve (bench/README.md).
+# Retry delays are read from the settings at each retry (tasks/policy.py), so nothing is re-declared here.
 # No `from __future__ import annotations` here: Prefect's flow.serve() cannot handle it (notes/stack.md).
+
+
+T = TypeVar("T")
+
+
+def _as_is(value: T) -> T:
+    """The value, marked for Prefect to pass as it is (quote) rather than walk it for futures."""
+    return cast(T, quote(value))
 
 
 def _run_name() -> str:
@@ -31,38 +42,36 @@ def _run_name() -> str:
 @flow(
     name="import-feeds",
     flow_run_name=_run_name,
-    task_runner=FeedThreadPool(),  # sized from MAX_CONCURRENCY at run time
+    task_runner=FeedThreadPool(),  # type: ignore[arg-type]  # Prefect types runners invariantly; sized at run time
+    on_cancellation=[on_cancellation],  # a cancelled run's running ImportLogs end `cancelled`, its locks freed
 )
 def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = None) -> list[dict[str, Any]]:
-    """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary."""
-    settings = get_settings()
-    # retry delays from settings at run time (RETRY_BACKOFF_S), not from when the module was imported
-    backoff = settings.retry_backoff_s
-    start = start_run.with_options(**retry_options(C.START_RETRIES, backoff))
-    fetch = fetch_and_normalize.with_options(**retry_options(C.FETCH_RETRIES, backoff))
-    upsert = upsert_batch.with_options(**retry_options(C.UPSERT_RETRIES, backoff))
-    record = record_import_log.with_options(**retry_options(C.UPSERT_RETRIES, backoff))
+    """Import every enabled feed once and write one ImportLog per feed; returns the per-feed summary.
+
+    Task runs per import: feeds + batches + feeds with batches + 3 (resolve, start, summary). A feed
+    with nothing to upsert is finished by its fetch task (`Finished`); every other outcome, a fetch
+    that failed after its retries included, goes to record-import-log. Both run pipeline.finish.
+    """
     feeds = resolve_feed_list(feeds_file, feed_urls)
-    runs = start(feeds)
-    fetches = {fetch.submit(run): run for run in runs}
-    in_flight = []
-    rows = []
+    runs = start_run(feeds)
+    fetches = {fetch_and_normalize.submit(run): run for run in runs}
+    logs: list[ImportLog] = []
+    to_record = []
     for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
-        run = fetches[future]
-        payload = payload_of(future)
-        if payload.row is not None:  # nothing to write: the fetch task recorded it already
-            rows.append(payload.row)
+        run, outcome = fetches[future], outcome_of(future)
+        if isinstance(outcome, Finished):
+            logs.append(outcome.log)
             continue
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
-        batches = [(batch, upsert.submit(run, batch, now)) for batch in payload.batches]
-        in_flight.append((run, payload, batches))
+        batches = outcome.batches if isinstance(outcome, Fetched) else []
+        to_record.append((run, outcome, [(batch, upsert_batch.submit(run, batch, now)) for batch in batches]))
     records = [
-        record.submit(run, quote(payload), quote([batch_outcome(batch, future) for batch, future in batches]))
-        for run, payload, batches in in_flight
+        record_import_log.submit(run, _as_is(outcome), _as_is([batch_outcome(batch, future) for batch, future in ups]))
+        for run, outcome, ups in to_record
     ]
-    rows += [record.result() for record in records]
-    publish_summary(rows)
-    bugs = [row for row in rows if row.get("reason") == FailureReason.INTERNAL_ERROR.value]
+    logs += [record.result() for record in records]
+    publish_summary(_as_is(logs))
+    bugs = [log for log in logs if log.reason == FailureReason.INTERNAL_ERROR.value]
     if bugs:  # a bug in jobfeed must fail the flow run visibly, after every log was written
         raise RuntimeError(f"internal error while importing {len(bugs)} feed(s); see their ImportLogs")
-    return rows
+    return [log.summary_row() for log in logs]

@@ -47,6 +47,9 @@ RETRY_JITTER = 0.2  # +-20 % so concurrent runs do not retry in lockstep
 LAST_SEEN_REFRESH_S = (
     6 * 3600
 )  # unchanged jobs re-stamp lastSeenAt at most this often: hourly runs then write nothing for them
+CLOSE_AFTER_MISSES = 2  # default CLOSE_AFTER_MISSES: one missing snapshot may be a board's hiccup, two in a row is gone
+SNAPSHOT_CHUNK_ENTRIES = 20_000  # feed snapshot entries per document: ~3.6 MB, well under MongoDB's 16 MB
+CHANGE_DIFF_MAX_BYTES = 4096  # a job_changes description diff: enough to read an edit, bounded for big rewrites
 DUPLICATE_KEY_RETRIES = 3  # two feeds of one board inserting the same job: re-read and re-apply, bounded
 LOCK_TTL_S = 30 * 60  # a feed's import lock: far longer than one feed takes, short enough after a crash
 STALE_RUNNING_TTL_FACTOR = 2  # a log `running` for 2x the lock hold is a crashed run whatever Prefect says

@@ -29,6 +29,7 @@ class FailureReason(StrEnum):
     LOCKED = "locked"  # extension: another run holds this feed's lock; this run skipped it
     DISABLED = "disabled"  # extension: the feed is disabled in the `feeds` collection
     INTERNAL_ERROR = "internal_error"  # extension: a bug in jobfeed, not in the feed (always a failed run)
+    CANCELLED = "cancelled"  # the run was cancelled (API, CLI, Prefect UI) while this feed was importing
 
     @property
     def transient(self) -> bool:

@@ -56,9 +56,7 @@ def _mask_params(params: str) -> str:
     parts = []
     for part in params.split("&"):
         name, eq, value = part.partition("=")
-        if eq and value and _is_secret_name(name):
-            part = f"{name}={MASK}"
-        parts.append(part)
+        parts.append(f"{name}={MASK}" if eq and value and _is_secret_name(name) else part)
     return "&".join(parts)
 
 

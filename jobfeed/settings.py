@@ -90,6 +90,12 @@ class UiSettings(BaseSettings):
     api_host: str = Field(default=LOOPBACK, description="address `jobfeed api` binds to")
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_token: SecretStr | None = Field(default=None, description="bearer token required by /api/* when set")
+    # JWT bearer tokens with scopes (`read`, `runs:write`), jobfeed/api/auth.py: HS256 with the shared secret
+    # (`jobfeed token create`), RS256/ES256 with an identity provider's public key (PEM text or a file path)
+    api_jwt_secret: SecretStr | None = Field(default=None, description="HS256 key of `jobfeed token create`")
+    api_jwt_public_key: str | None = Field(default=None, description="PEM (or its path) for RS256/ES256 tokens")
+    api_jwt_audience: str | None = Field(default=None, description="required `aud` of JWTs, when set")
+    api_jwt_issuer: str | None = Field(default=None, description="required `iss` of JWTs, when set")
 
     @field_validator("dashboard_tz")
     @classmethod
@@ -135,6 +141,9 @@ class Settings(OpsSettings, UiSettings):
     lock_ttl_s: int = Field(
         default=C.LOCK_TTL_S, ge=5, le=24 * 3600, description="how long a feed lock holds without release"
     )
+    close_after_misses: int = Field(
+        default=C.CLOSE_AFTER_MISSES, ge=1, le=1000, description="consecutive snapshots a job may miss before it closes"
+    )
     retry_backoff_s: float = Field(
         default=C.RETRY_BACKOFF_S, ge=0, le=60, description="first retry delay; doubles each retry"
     )
@@ -146,6 +155,7 @@ class Settings(OpsSettings, UiSettings):
     spool_dir: Path | None = Field(
         default=None, description="working files of running imports (feed bodies, job batches); None = system temp"
     )
+    export_dir: Path = Field(default=Path("."), description="where `jobfeed export` writes when --out is not given")
 
     @field_validator("fetch_allow_hosts")
     @classmethod
@@ -182,14 +192,3 @@ def get_settings() -> Settings:
 def reset_settings() -> None:
     """Forget the cached settings (tests and the CLI call this after changing the environment)."""
     get_settings.cache_clear()
-
-
-def is_zone(name: str | None) -> bool:
-    """True for an IANA time-zone name this machine knows (Europe/Berlin, UTC, ...)."""
-    if not name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True

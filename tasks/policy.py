@@ -1,11 +1,8 @@
-"""Prefect policy in one place: which failures are retried and how long to wait, and how many feeds run at once."""
+"""Retry policy in one place: which failures are retried, how often, and how long to wait."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
+from typing import Any, SupportsIndex
 
 from jobfeed import constants as C
 from jobfeed.reasons import FeedError
@@ -13,41 +10,39 @@ from jobfeed.settings import get_settings
 from jobfeed.store import is_transient_db_error
 
 
-def _exception_of(state: Any) -> BaseException | None:
+def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only transient reasons (network, throttling, database hiccups), never bugs. A plain
+    function on purpose: a functools.partial here silently disables retries (notes/stack.md)."""
     try:
         state.result()
-    except BaseException as exc:  # noqa: BLE001 - we only classify it
-        return exc
-    return None
-
-
-def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only transient reasons (network weather, throttling, database hiccups), never bugs.
-
-    A plain function on purpose: a functools.partial here silently disables retries (notes/stack.md).
-    """
-    exc = _exception_of(state)
-    if isinstance(exc, FeedError):
+    except FeedError as exc:
         return exc.reason.transient
-    return exc is not None and is_transient_db_error(exc)
+    except BaseException as exc:  # noqa: BLE001 - we only classify it
+        return is_transient_db_error(exc)
+    return False
 
 
-def retry_options(retries: int, backoff_s: float = C.RETRY_BACKOFF_S) -> dict[str, Any]:
-    """Task options for `retries` exponential retries (backoff_s, 2x, 4x, ...) with jitter."""
+class Backoff(list[float]):
+    """Delays RETRY_BACKOFF_S, 2x, 4x, ... read when a retry happens (Prefect indexes this list then), not
+    at import: a worker, the CLI and the tests (RETRY_BACKOFF_S=0) get theirs without re-declaring a task."""
+
+    def __init__(self, retries: int) -> None:
+        super().__init__([C.RETRY_BACKOFF_S * 2**n for n in range(retries)])  # what Prefect's UI shows
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[n] for n in range(len(self))[index]]
+        return get_settings().retry_backoff_s * 2 ** range(len(self))[index]
+
+    def __iter__(self) -> Any:
+        return (self[n] for n in range(len(self)))
+
+
+def retrying(retries: int) -> dict[str, Any]:
+    """@task options for `retries` retries of transient failures with exponential backoff and jitter."""
     return {
         "retries": retries,
-        "retry_delay_seconds": exponential_backoff(backoff_factor=backoff_s),
+        "retry_delay_seconds": Backoff(retries),
         "retry_jitter_factor": C.RETRY_JITTER,
         "retry_condition_fn": retry_transient,
     }
-
-
-class FeedThreadPool(ThreadPoolTaskRunner):  # type: ignore[type-arg]
-    """A thread pool sized by MAX_CONCURRENCY when a flow run starts, not when the flow module is imported.
-
-    Prefect enters a `duplicate()` of the flow's task runner for every run, so reading the setting
-    there lets a deployment's worker, the CLI and tests change it between runs.
-    """
-
-    def duplicate(self) -> ThreadPoolTaskRunner:  # type: ignore[type-arg]
-        return ThreadPoolTaskRunner(max_workers=get_settings().max_concurrency)

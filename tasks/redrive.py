@@ -9,12 +9,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
-from jobfeed.pipeline.redrive import redrive_letter
+from jobfeed.pipeline.redrive import redrive_rows
 from jobfeed.store import get_store
-from tasks.policy import retry_options
+from tasks.policy import retrying
 
 
-@task(name="load-dead-letters", cache_policy=NO_CACHE, **retry_options(C.UPSERT_RETRIES))
+@task(name="load-dead-letters", cache_policy=NO_CACHE, **retrying(C.UPSERT_RETRIES))
 def load_dead_letters(reason: str | None, limit: int) -> list[dict[str, Any]]:
     """Pending dead letters, oldest first, optionally of one reason."""
     return get_store().dead_letters.pending(reason=reason, limit=limit)
@@ -24,27 +24,8 @@ def load_dead_letters(reason: str | None, limit: int) -> list[dict[str, Any]]:
     name="redrive-chunk",
     task_run_name="redrive chunk {index}",
     cache_policy=NO_CACHE,
-    **retry_options(C.UPSERT_RETRIES),
+    **retrying(C.UPSERT_RETRIES),
 )
 def redrive_chunk(letters: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
     """Re-process a chunk of dead letters; each is marked re-driven only when it now succeeds."""
-    store = get_store()
-    now = datetime.now(UTC)
-    rows = []
-    for letter in letters:
-        outcome = redrive_letter(store, letter, now=now)
-        rows.append(
-            {
-                "key": outcome.key,
-                "kind": outcome.kind,
-                "feed": letter.get("feed"),
-                "reason": letter.get("reason"),
-                "resolved": outcome.resolved,
-                "new": outcome.counts.new,
-                "updated": outcome.counts.updated,
-                "unchanged": outcome.counts.unchanged,
-                "failed": outcome.counts.failed,
-                "message": outcome.message,
-            }
-        )
-    return rows
+    return redrive_rows(get_store(), letters, now=datetime.now(UTC))

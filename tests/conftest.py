@@ -10,9 +10,18 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_socket import SocketConnectBlockedError
+
+from tests.support import netseal
+from tests.support.paths import FEED_FIXTURES
+
+# Before anything opens a socket: this process and the Python processes the tests start reach only
+# 127.0.0.0/8 and ::1 and never ask a DNS server (tests/support/netseal.py says why and how).
+netseal.seal(blocked=SocketConnectBlockedError)
+netseal.seal_subprocesses(os.environ)
 
 os.environ.update(
     {
@@ -27,10 +36,6 @@ os.environ.update(
     }
 )
 os.environ.pop("PREFECT_API_URL")
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures"
-FEED_FIXTURES = FIXTURES / "feeds"
 
 
 @pytest.fixture(scope="session")
@@ -72,10 +77,12 @@ def db_name(request: pytest.FixtureRequest, mongo_service: object, monkeypatch: 
 
 @pytest.fixture
 def store(db_name: str) -> object:
-    """The jobfeed Store on this test's fresh database, indexes created."""
+    """The jobfeed Store on this test's fresh database, indexes created (as `stack up` / the flow's start do)."""
     from jobfeed.store import get_store
 
-    return get_store()
+    store = get_store()
+    store.ensure_indexes()
+    return store
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +94,14 @@ def feed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     shutil.copytree(FEED_FIXTURES, root, dirs_exist_ok=True)
     with FeedServer(root) as server:
         yield server
+
+
+@pytest.fixture
+def served(feed_server: Any) -> Iterator[Any]:
+    """The session FeedServer; overrides, flaky counters and the request log are reset before and after."""
+    feed_server.reset()
+    yield feed_server
+    feed_server.reset()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Import History: one row per ImportLog, newest first, with filters, pages and a live refresh."""
+"""Import History: one row per ImportLog, newest first, with filters, pages and a table that updates in place
+(a Streamlit fragment with `run_every`) while an import is going."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, pager, timezone
-from jobfeed.importlog import LogStatus
+from jobfeed.importlog import LogStatus, reason_text
 from jobfeed.settings import get_settings
 from jobfeed.store.reads import LogFilter
 
@@ -24,12 +25,17 @@ COLUMNS = {
     "updated": st.column_config.NumberColumn("updated", width="small"),
     "unchanged": st.column_config.NumberColumn("unchanged", width="small"),
     "failed": st.column_config.NumberColumn("failed", width="small"),
+    "closed": st.column_config.NumberColumn("closed", help="jobs closed: missing from the feed", width="small"),
+    "reopened": st.column_config.NumberColumn("reopened", help="closed jobs back in the feed", width="small"),
     "status": st.column_config.TextColumn("status", width="small"),
     "reason": st.column_config.TextColumn("reason", width="small"),
     "duration": st.column_config.TextColumn("duration", width="small"),
     "detail": st.column_config.LinkColumn("detail", display_text="open", width="small"),
     "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)", width="large"),
 }  # the URL goes last: the counts and status must fit the screen without scrolling sideways
+# While no import runs, the table still looks for one every IDLE_REFRESH_S (one cached count): a run started
+# from elsewhere then shows up, and the table switches to DASHBOARD_REFRESH_S until it ends.
+IDLE_REFRESH_S = 30
 ROW_PX, HEADER_PX = 35, 38  # st.dataframe's row and header heights: size the table to show a whole page
 
 
@@ -51,8 +57,8 @@ def window(start: date | None, end: date | None, tz: str) -> tuple[datetime | No
 def period_days(period: str, custom: object, today: date) -> tuple[date | None, date | None]:
     """First and last day of a period choice; a custom range may have one day picked so far."""
     if period == CUSTOM:
-        picked = list(custom) if isinstance(custom, (tuple, list)) else [custom]
-        picked = [d for d in picked if isinstance(d, date)]
+        chosen = list(custom) if isinstance(custom, (tuple, list)) else [custom]
+        picked = [d for d in chosen if isinstance(d, date)]
         return (picked[0], picked[-1]) if picked else (None, None)
     back = PERIODS[period]
     return (None, None) if back is None else (today - timedelta(days=back), None)
@@ -83,8 +89,6 @@ def history_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
     """The table's rows: counts, status, reason, duration and a link to the run's detail page."""
     records = []
     for doc in rows:
-        error = doc.get("error") or {}
-        reasons = ", ".join(f"{k} ×{v}" for k, v in (doc.get("failuresByReason") or {}).items())
         records.append({
             "feed": doc.get("feedName") or "",
             "started": fmt_time(doc.get("startedAt"), tz),
@@ -93,8 +97,10 @@ def history_frame(rows: list[dict[str, Any]], tz: str) -> pd.DataFrame:
             "updated": doc.get("updatedJobs", 0),
             "unchanged": doc.get("unchangedJobs", 0),
             "failed": doc.get("failedJobs", 0),
+            "closed": doc.get("closedJobs", 0),  # logs from before the job lifecycle have none: 0
+            "reopened": doc.get("reopenedJobs", 0),
             "status": doc.get("status", ""),
-            "reason": error.get("reason") or reasons,
+            "reason": reason_text(doc),
             "duration": fmt_duration(doc.get("durationMs")),
             "detail": f"{RUN_PAGE}?log={doc['_id']}",
             "fileName": feed_label(doc.get("fileName")),
@@ -109,13 +115,13 @@ def render() -> None:
     feeds = load(queries.feed_list, what="feeds")
     flt = filters(tz, feeds)
     running = load(queries.any_running, what="import status")
-    every = get_settings().dashboard_refresh_s if running else None
+    every = get_settings().dashboard_refresh_s if running else IDLE_REFRESH_S
 
     @st.fragment(run_every=every)
     def table() -> None:
         still_running = load(queries.any_running, what="import status")
-        if running and not still_running:
-            st.rerun()  # the run ended: a full rerun redeclares this fragment without its timer
+        if still_running != running:
+            st.rerun()  # a run started or ended: a full rerun redeclares this fragment with the other timer
         total = load(queries.count_logs, flt, what="import history")
         if total == 0:
             if not feeds:  # every finished feed run writes its `feeds` document: none means no import ever ran

@@ -11,10 +11,14 @@ import streamlit as st
 from dashboard import actions, queries
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, md_escape, timezone
 from dashboard.sections.history import COLUMNS, history_frame
+from jobfeed.importlog import LogStatus
 from jobfeed.redact import redact_text
+from jobfeed.settings import get_settings
 from jobfeed.store.reads import LogFilter
 
 LOG_PARAM = "log"  # ?log=<ImportLog id>, as linked from the history table
+COUNTS = [("total", "totalFetched"), ("new", "newJobs"), ("updated", "updatedJobs"), ("unchanged", "unchangedJobs"),
+          ("failed", "failedJobs"), ("closed", "closedJobs"), ("reopened", "reopenedJobs")]  # fmt: skip
 
 
 def failures_by_reason(doc: dict[str, Any]) -> list[tuple[str, int, list[dict[str, Any]]]]:
@@ -48,7 +52,8 @@ def pick_log_id() -> str | None:
 
 
 def render() -> None:
-    """The Run detail page."""
+    """The Run detail page: live (a fragment re-reading the log) while the run or a sibling feed of its flow run
+    is going, so counts, status and failures fill in place."""
     st.title("Run detail")
     log_id = pick_log_id()
     if log_id is None:
@@ -57,14 +62,43 @@ def render() -> None:
     if doc is None:
         st.warning(f"No import log with id `{log_id}`. Pick a run from **Import history**.")
         return
+    every = get_settings().dashboard_refresh_s if going(doc, siblings_of(doc, log_id)) else None
+
+    @st.fragment(run_every=every)
+    def detail() -> None:
+        current = load(queries.get_log, log_id, what="the import log") or doc
+        siblings = siblings_of(current, log_id)
+        if every and not going(current, siblings):
+            st.rerun()  # it ended: a full rerun redeclares this fragment without its timer
+        show(current, siblings)
+        if every:
+            st.caption(f":material/autorenew: This run is going: this page refreshes every {every:g} s.")
+
+    detail()
+
+
+def siblings_of(doc: dict[str, Any], log_id: str) -> list[dict[str, Any]]:
+    """The other feeds' ImportLogs of the same flow run."""
+    flow_run_id = doc.get("flowRunId")
+    if not flow_run_id:
+        return []
+    return [d for d in load(queries.run_logs, str(flow_run_id), what="the flow run") if str(d["_id"]) != log_id]
+
+
+def going(doc: dict[str, Any], siblings: list[dict[str, Any]]) -> bool:
+    """True while this feed run, or another feed of its flow run, is still `running`."""
+    return any(d.get("status") == LogStatus.RUNNING.value for d in (doc, *siblings))
+
+
+def show(doc: dict[str, Any], siblings: list[dict[str, Any]]) -> None:
+    """One ImportLog: counts, Prefect link, feed error, failures by reason, the other feeds of its flow run."""
     tz = timezone()
     st.subheader(md_escape(doc.get("feedName") or feed_label(doc.get("fileName"))))
     st.caption(f"{md_escape(feed_label(doc.get('fileName')))} · started {fmt_time(doc.get('startedAt'), tz)} ({tz}) · "
                f"finished {fmt_time(doc.get('finishedAt'), tz) or '—'} · {fmt_duration(doc.get('durationMs')) or 'running'}")  # fmt: skip
-    cols = st.columns(6)
-    for col, (label, field) in zip(cols, [("status", "status"), ("total", "totalFetched"), ("new", "newJobs"),
-                                          ("updated", "updatedJobs"), ("unchanged", "unchangedJobs"), ("failed", "failedJobs")]):  # fmt: skip
-        col.metric(label, doc.get(field, 0) if field != "status" else doc.get("status", "?"))
+    facts = [("status", doc.get("status", "?"))] + [(label, doc.get(field, 0)) for label, field in COUNTS]
+    for col, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
+        col.metric(label, value)
     flow_run_id = doc.get("flowRunId")
     if flow_run_id:
         url = actions.flow_run_url(str(flow_run_id))
@@ -79,11 +113,9 @@ def render() -> None:
             f"**The feed failed: `{error.get('reason')}`** — {md_escape(redact_text(str(error.get('message') or '')))}"
         )
     render_failures(doc)
-    if flow_run_id:
-        siblings = [d for d in load(queries.run_logs, str(flow_run_id), what="the flow run") if str(d["_id"]) != log_id]
-        if siblings:
-            st.subheader("Other feeds of this flow run")
-            st.dataframe(history_frame(siblings, tz), column_config=COLUMNS, hide_index=True)
+    if siblings:
+        st.subheader("Other feeds of this flow run")
+        st.dataframe(history_frame(siblings, tz), column_config=COLUMNS, hide_index=True)
 
 
 def render_failures(doc: dict[str, Any]) -> None:

@@ -14,14 +14,16 @@ import yaml
 
 from jobfeed import constants as C
 
-SAMPLES_DIR = Path(__file__).parent / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "samples"  # jobfeed/samples, shipped as package data
 SAMPLE_SUFFIXES = (".xml", ".json")
+HOST = "127.0.0.1"  # loopback only: the demo server is for this machine
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     """Static files with Last-Modified / If-Modified-Since (so a re-run is `not_modified`), no access log."""
 
-    extensions_map = {
+    # not ClassVar (RUF012): typeshed declares the base's table as an instance variable, and mypy rejects the change
+    extensions_map = {  # noqa: RUF012
         **SimpleHTTPRequestHandler.extensions_map,
         ".xml": "application/rss+xml",
         ".json": "application/json",
@@ -36,16 +38,16 @@ def serve_samples(directory: Path = SAMPLES_DIR, port: int = C.DEMO_HTTP_PORT) -
     """Serve `directory` on 127.0.0.1 and yield a feeds.yaml listing every sample feed in it."""
     handler = functools.partial(_QuietHandler, directory=str(directory))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = ThreadingHTTPServer((HOST, port), handler)
     except OSError:  # the port is taken (a second demo?): any free port still gives real numbers
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = ThreadingHTTPServer((HOST, 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="jobfeed-demo-http", daemon=True)
     thread.start()
-    host, bound_port = server.server_address[:2]
+    bound_port = server.server_port  # not server_address: that is typed for every address family
     try:
         with tempfile.TemporaryDirectory(prefix="jobfeed-demo-") as tmp:
             feeds = [
-                {"url": f"http://{host}:{bound_port}/{path.name}", "name": f"sample-{path.stem}"}
+                {"url": f"http://{HOST}:{bound_port}/{path.name}", "name": f"sample-{path.stem}"}
                 for path in sorted(directory.iterdir())
                 if path.suffix in SAMPLE_SUFFIXES
             ]

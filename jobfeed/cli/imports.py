@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from jobfeed.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, err, load_settings
-from jobfeed.cli.render import json_safe, print_logs_table
+from jobfeed.cli.render import print_logs_table
 from jobfeed.feeds_config import ConfigError
 
 
@@ -54,6 +54,8 @@ def import_cmd(
     except PyMongoError as exc:
         _database_unreachable(exc)
     if as_json:
+        from jobfeed.store.reads import json_safe
+
         sys.stdout.write(json.dumps([json_safe(doc) for doc in result.logs], indent=2) + "\n")
     else:
         print_logs_table(console, result.logs, title=f"import-feeds run {result.flow_run_id or ''}".strip())
@@ -110,6 +112,8 @@ def logs_cmd(
     except PyMongoError as exc:
         _database_unreachable(exc)
     if as_json:
+        from jobfeed.store.reads import json_safe
+
         sys.stdout.write(json.dumps([json_safe(doc) for doc in logs], indent=2) + "\n")
     else:
         print_logs_table(console, logs, title=f"latest {len(logs)} import logs")

@@ -1,4 +1,4 @@
-"""`jobfeed dashboard|api|deploy|run-now|pause|resume`: the read servers, the deployment and its work pool."""
+"""`jobfeed dashboard|api|deploy|pause|resume`: the read servers, the deployments and their work pool."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 import typer
 
 from jobfeed.cli.common import EXIT_FAILED, console, err, load_settings
-from jobfeed.cli.render import print_logs_table
 
 
 def dashboard_cmd(
@@ -46,34 +45,22 @@ def _deploy_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def deploy_cmd() -> None:
-    """Register the hourly deployment (prefect.yaml) and its process work pool; idempotent."""
+    """Register the deployments (hourly, on-demand, one per feed schedule), the work pool and its queues.
+
+    Idempotent. The queues are high/normal/low; run it again after changing schedules in the feeds file."""
     from jobfeed.cli import deploy
 
     settings = load_settings()
-    name = _deploy_call(deploy.deploy, settings)
-    summary = deploy.deployment_summary() or {}
-    console.print(
-        f"deployment [bold]{name}[/bold]: cron {summary.get('schedules')} "
-        f"({settings.schedule_timezone}), pool {summary.get('pool')}"
-    )
+    names = _deploy_call(deploy.deploy, settings)
+    for name in names:
+        summary = deploy.deployment_summary(name) or {}
+        feeds = summary.get("feeds")
+        console.print(
+            f"deployment [bold]{name}[/bold]: schedule {summary.get('schedules') or 'none'} "
+            f"({settings.schedule_timezone}), pool {summary.get('pool')}, "
+            f"feeds: {'every enabled feed' if feeds is None else len(feeds)}"
+        )
     console.print("Start a worker to run it: [bold]jobfeed stack up --worker[/bold]")
-
-
-def run_now_cmd(watch: bool = typer.Option(False, "--watch", help="wait for the run to finish")) -> None:
-    """Trigger the deployment by hand (same as the Prefect UI's Run)."""
-    from jobfeed.cli import deploy
-
-    settings = load_settings()
-    info = _deploy_call(deploy.run_now, watch=watch, settings=settings)
-    console.print(f"flow run [bold]{info.name}[/bold] ({info.id}): {info.state}")
-    if info.url:
-        console.print(info.url)
-    if watch:
-        from jobfeed.store import get_store
-
-        print_logs_table(console, get_store(settings).logs.for_flow_run(info.id), title=f"run {info.name}")
-        if info.state != "Completed":
-            raise typer.Exit(EXIT_FAILED)
 
 
 def pause_cmd() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,11 +13,12 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jobfeed.importlog import LogStatus
+from jobfeed.importlog import ImportLog, LogField, is_failing
+from jobfeed.reasons import FailureReason
 from jobfeed.redact import redact_text
 from jobfeed.settings import Settings
 
-FAILING_STATUSES = {LogStatus.FAILED.value, LogStatus.PARTIAL.value}
+NETWORK_REASONS = {FailureReason.DNS_ERROR, FailureReason.NETWORK_ERROR, FailureReason.TIMEOUT}
 POLL_S = 0.5  # progress refresh: fast enough to feel live, cheap for the database
 
 
@@ -32,7 +34,7 @@ class ImportResult:
 
 def use_prefect_server(settings: Settings) -> str | None:
     """Point this process at a Prefect API: PREFECT_API_URL, else the local stack's; None = temporary."""
-    from jobfeed.cli.deploy import prefect_api_url
+    from jobfeed.ops.prefect import prefect_api_url
 
     url = prefect_api_url(settings)
     if url:
@@ -75,17 +77,24 @@ def run_import(
             watcher.join(timeout=5)
     flow_run_id = str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None
     logs = store.logs.for_flow_run(flow_run_id) if flow_run_id else []
-    logs.sort(key=lambda doc: doc.get("feedName") or "")
-    exit_code = 1 if any(doc.get("status") in FAILING_STATUSES for doc in logs) else 0
-    if state.is_failed() or state.is_crashed():
-        exit_code = 1
+    logs.sort(key=lambda doc: doc.get(LogField.FEED_NAME) or "")
+    typed = [ImportLog.from_doc(doc) for doc in logs]
+    flow_failed = state.is_failed() or state.is_crashed()
+    exit_code = exit_code_of(typed, flow_completed=not flow_failed)
+    if flow_failed:
         message = redact_text(state.message or "")[:300]
         notes.append(f"[red]flow run ended {state.type.value}:[/red] {message}")
-    if any((doc.get("error") or {}).get("reason") in {"dns_error", "network_error", "timeout"} for doc in logs):
+    if any(log.error and log.error.reason in NETWORK_REASONS for log in typed):
         notes.append(
             "Feeds failed with a network reason: no internet here? `make demo` imports the bundled samples offline."
         )
     return ImportResult(logs=logs, flow_run_id=flow_run_id, exit_code=exit_code, notes=notes)
+
+
+def exit_code_of(logs: Iterable[ImportLog], *, flow_completed: bool = True) -> int:
+    """The exit code of a finished import (contract): 1 when the flow run did not complete or any feed is
+    failing (failed, partial), else 0 (every feed success, not_modified or skipped)."""
+    return 0 if flow_completed and not any(is_failing(log.status) for log in logs) else 1
 
 
 def _without_heartbeats() -> AbstractContextManager[Any]:
@@ -117,7 +126,7 @@ def _show_progress(store: Any, started: datetime, total: int, stop: threading.Ev
         bar = progress.add_task("feeds", total=total)
         while not stop.wait(POLL_S):
             try:
-                done = store.logs.coll.count_documents({"startedAt": {"$gte": started}, "status": {"$ne": "running"}})
+                done = store.logs.count_finished_since(started)
             except Exception:  # noqa: BLE001 - progress is best effort; the flow reports real errors
                 continue
             progress.update(bar, completed=min(done, total))

@@ -4,6 +4,7 @@ Also where a body goes while it is read (BodySink: memory or a spool file, hashe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
 import threading
@@ -193,9 +194,7 @@ class Watchdog:
 
 
 def _shutdown(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed: the fetch finished first
         # The plain-socket method even for an SSLSocket: SSLSocket.shutdown would tear down the TLS
         # object under the reading thread's feet; this just makes the kernel report EOF.
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed: the fetch finished first

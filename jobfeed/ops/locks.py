@@ -1,7 +1,8 @@
 """Per-feed import locks in Redis with an expiring hold, so a crashed holder frees itself.
 
-prefect-redis's lock manager never expires its locks (notes/stack.md), so jobfeed keeps its own tiny
-one: `SET key token NX PX ttl` to take, a compare-and-delete script to give back only our own lock.
+prefect-redis's lock manager cannot say who holds a lock nor free one from another process (notes/stack.md),
+so jobfeed keeps its own tiny one: `SET key token NX PX ttl` to take, a compare-and-delete script to give
+back only our own lock.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 from redis.exceptions import RedisError
@@ -34,7 +36,8 @@ class FeedLocks:
 
     def __init__(self, url: str, ttl_s: int) -> None:
         self.ttl_ms = ttl_s * 1000
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # replies decoded to str: tokens are text, and callers compare them with the run id
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True)
 
     @staticmethod
     def key(feed_url: str) -> str:
@@ -46,12 +49,11 @@ class FeedLocks:
         try:
             if self.client.set(key, token, nx=True, px=self.ttl_ms):
                 return LockResult(True)
-            holder = self.client.get(key)
-            holder_s = holder.decode() if holder is not None else None
-            if holder_s == token:  # a retried start of the same run
+            holder = self._get_text(key)
+            if holder == token:  # a retried start of the same run
                 self.client.pexpire(key, self.ttl_ms)
                 return LockResult(True)
-            return LockResult(False, holder=holder_s)
+            return LockResult(False, holder=holder)
         except RedisError as exc:
             message = redact_text(f"{type(exc).__name__}: {exc}")[:200]
             log.warning("feed lock unavailable, importing without it: %s", message)
@@ -66,8 +68,11 @@ class FeedLocks:
 
     def holder(self, feed_url: str) -> str | None:
         """Who holds the feed's lock now (tests, the dashboard)."""
-        value = self.client.get(self.key(feed_url))
-        return value.decode() if value is not None else None
+        return self._get_text(self.key(feed_url))
+
+    def _get_text(self, key: str) -> str | None:
+        # redis-py types every reply as `bytes | str`; this client decodes (decode_responses=True), so it is str
+        return cast("str | None", self.client.get(key))
 
 
 _LOCKS: dict[tuple[str, int], FeedLocks] = {}

@@ -1,9 +1,10 @@
 """Prometheus metrics read from MongoDB at scrape time, so they are right whichever process ran the import.
 
-Counters are totals over every finished ImportLog. Finished logs never change (logs.finish finishes
+Counters are totals over every finished ImportLog (runs, jobs by outcome, durations, failures by reason). Finished logs never change (logs.finish finishes
 once), so logs finished more than METRICS_SETTLE_S ago are summed once and cached; each scrape then
 aggregates only the logs finished since (index `finishedAt`). Gauges come from the `feeds` and
-`dead_letters` collections, which are small.
+`dead_letters` collections, which are small. Every query is a named function of `jobfeed/store/stats.py`;
+the exporter only reads, never creating an index.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIServer
@@ -26,6 +28,7 @@ from pymongo.errors import PyMongoError
 
 from jobfeed import constants as C
 from jobfeed.redact import redact_text, redact_url
+from jobfeed.store import stats
 
 if TYPE_CHECKING:
     from jobfeed.store import Store
@@ -33,37 +36,42 @@ if TYPE_CHECKING:
 log = logging.getLogger("jobfeed.ops.metrics")
 
 JOB_OUTCOMES = {"new": "newJobs", "updated": "updatedJobs", "unchanged": "unchangedJobs", "failed": "failedJobs"}
+# Lifecycle counts are not outcomes of fetched items (a closed job was *not* in the feed), so they are counters
+# of their own, beside `jobfeed_jobs_total`: jobfeed_jobs_closed_total, jobfeed_jobs_reopened_total.
+JOB_LIFECYCLE = {"closed": "closedJobs", "reopened": "reopenedJobs"}
+LOG_SUM_FIELDS = [*JOB_OUTCOMES.values(), *JOB_LIFECYCLE.values()]
 HISTOGRAMS = {  # metric prefix -> (ImportLog field in ms, bucket upper bounds in seconds)
     "fetch": ("fetchMs", C.FETCH_DURATION_BUCKETS_S),
     "run": ("durationMs", C.RUN_DURATION_BUCKETS_S),
 }
 Sums = dict[str, float]  # aggregate field -> value, for one (feed, status)
+FAILURE_KINDS = {  # kind of failures_by_reason rows -> (metric name, help)
+    "feed": ("jobfeed_feed_failures", "feed runs that failed as a whole, by feed and error reason"),
+    "item": ("jobfeed_item_failures", "items that failed, by feed and reason (exact counts, not the capped list)"),
+}
 
 
-def _group_stage() -> dict[str, Any]:
-    """One $group computing every additive number of a (feed, status): runs, job counts, histogram buckets."""
-    group: dict[str, Any] = {"_id": {"feed": "$fileName", "status": "$status"}, "runs": {"$sum": 1}}
-    for field in JOB_OUTCOMES.values():
-        group[field] = {"$sum": f"${field}"}  # $sum skips missing and non-numeric values
-    for prefix, (field, buckets) in HISTOGRAMS.items():
-        is_number = {
-            "$isNumber": f"${field}"
-        }  # null sorts below numbers: without this a null would fall in every bucket
-        group[f"{prefix}Count"] = {"$sum": {"$cond": [is_number, 1, 0]}}
-        group[f"{prefix}SumMs"] = {"$sum": f"${field}"}
-        for index, upper_s in enumerate(buckets):
-            within = {"$and": [is_number, {"$lte": [f"${field}", upper_s * 1000]}]}
-            group[f"{prefix}Le{index}"] = {"$sum": {"$cond": [within, 1, 0]}}
-    return group
+@dataclass
+class Totals:
+    """Additive numbers over finished ImportLogs: sums per (feed, status), failures per (feed, kind, reason)."""
 
+    logs: dict[tuple[str, str], Sums] = field(default_factory=dict)
+    failures: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
-def _add(into: dict[tuple[str, str], Sums], rows: Iterable[dict[str, Any]]) -> None:
-    for row in rows:
-        key = (redact_url(str(row["_id"].get("feed") or "")), str(row["_id"].get("status") or "unknown"))
-        sums = into.setdefault(key, defaultdict(float))
-        for name, value in row.items():
-            if name != "_id":
-                sums[name] += value or 0
+    def copy(self) -> Totals:
+        return Totals({key: defaultdict(float, sums) for key, sums in self.logs.items()}, dict(self.failures))
+
+    def add(self, sums: Iterable[dict[str, Any]], failures: Iterable[dict[str, Any]]) -> None:
+        for row in sums:
+            key = (redact_url(str(row["_id"].get("feed") or "")), str(row["_id"].get("status") or "unknown"))
+            into = self.logs.setdefault(key, defaultdict(float))
+            for name, value in row.items():
+                if name != "_id":
+                    into[name] += value or 0
+        for row in failures:
+            ids = row["_id"]
+            fkey = (redact_url(str(ids.get("feed") or "")), str(ids.get("kind")), str(ids.get("reason") or "unknown"))
+            self.failures[fkey] = self.failures.get(fkey, 0) + (row.get("count") or 0)
 
 
 class JobfeedCollector(Collector):
@@ -76,25 +84,24 @@ class JobfeedCollector(Collector):
         self._clock = clock
         self._settle = timedelta(seconds=settle_s)
         self._lock = threading.Lock()  # the HTTP server scrapes from several threads
-        self._settled: dict[tuple[str, str], Sums] = {}
+        self._settled = Totals()
         self._watermark: datetime | None = None  # logs with finishedAt <= this are in _settled
 
-    def _aggregate(self, store: Store, finished: dict[str, datetime]) -> list[dict[str, Any]]:
-        return list(store.logs.coll.aggregate([{"$match": {"finishedAt": finished}}, {"$group": _group_stage()}]))
+    @staticmethod
+    def _fold(into: Totals, store: Store, *, after: datetime | None, until: datetime | None) -> None:
+        sums = stats.finished_log_sums(store, after=after, until=until, fields=LOG_SUM_FIELDS, histograms=HISTOGRAMS)
+        into.add(sums, stats.finished_failure_counts(store, after=after, until=until))
 
-    def totals(self, store: Store) -> dict[tuple[str, str], Sums]:
-        """Sums per (feed label, status) over every finished ImportLog."""
+    def totals(self, store: Store) -> Totals:
+        """Sums per (feed label, status) and failures per (feed label, kind, reason) over every finished ImportLog."""
         with self._lock:
             settle_at = self._clock() - self._settle
-            if self._watermark is None:
-                _add(self._settled, self._aggregate(store, {"$lte": settle_at}))
+            if self._watermark is None or settle_at > self._watermark:
+                self._fold(self._settled, store, after=self._watermark, until=settle_at)
                 self._watermark = settle_at
-            elif settle_at > self._watermark:
-                _add(self._settled, self._aggregate(store, {"$gt": self._watermark, "$lte": settle_at}))
-                self._watermark = settle_at
-            result: dict[tuple[str, str], Sums] = {key: defaultdict(float, sums) for key, sums in self._settled.items()}
+            result = self._settled.copy()
             watermark = self._watermark
-        _add(result, self._aggregate(store, {"$gt": watermark}))  # $gt never matches null: `running` logs stay out
+        self._fold(result, store, after=watermark, until=None)  # `running` logs have no finishedAt
         return result
 
     def describe(self) -> Iterator[Metric]:
@@ -116,7 +123,7 @@ class JobfeedCollector(Collector):
         elapsed.add_metric([], time.perf_counter() - started)
         yield from (*families, up, elapsed)
 
-    def _log_families(self, totals: dict[tuple[str, str], Sums]) -> list[Metric]:
+    def _log_families(self, totals: Totals) -> list[Metric]:
         jobs = CounterMetricFamily(
             "jobfeed_jobs", "jobs by feed and outcome, over every finished run", labels=["feed", "outcome"]
         )
@@ -124,14 +131,20 @@ class JobfeedCollector(Collector):
             "jobfeed_runs", "finished feed runs (ImportLogs) by feed and status", labels=["feed", "status"]
         )
         per_feed: dict[str, Sums] = defaultdict(lambda: defaultdict(float))
-        for (feed, status), sums in sorted(totals.items()):
+        for (feed, status), sums in sorted(totals.logs.items()):
             runs.add_metric([feed, status], sums["runs"])
             for name, value in sums.items():
                 per_feed[feed][name] += value
+        lifecycle = {
+            event: CounterMetricFamily(f"jobfeed_jobs_{event}", f"jobs {event} by runs of a feed", labels=["feed"])
+            for event in JOB_LIFECYCLE
+        }
         for feed, sums in per_feed.items():
-            for outcome, field in JOB_OUTCOMES.items():
-                jobs.add_metric([feed, outcome], sums[field])
-        families: list[Metric] = [jobs, runs]
+            for outcome, log_field in JOB_OUTCOMES.items():
+                jobs.add_metric([feed, outcome], sums[log_field])
+            for event, log_field in JOB_LIFECYCLE.items():
+                lifecycle[event].add_metric([feed], sums[log_field])  # logs from before the lifecycle count 0
+        families: list[Metric] = [jobs, *lifecycle.values(), runs]
         for prefix, (_, buckets) in HISTOGRAMS.items():
             what = "fetch (HTTP request and body)" if prefix == "fetch" else "feed run (fetch, parse, upserts)"
             hist = HistogramMetricFamily(f"jobfeed_{prefix}_duration_seconds", f"duration of a {what}", labels=["feed"])
@@ -140,7 +153,7 @@ class JobfeedCollector(Collector):
                 bucket_counts.append(("+Inf", sums[f"{prefix}Count"]))
                 hist.add_metric([feed], bucket_counts, sums[f"{prefix}SumMs"] / 1000)
             families.append(hist)
-        return families
+        return [*families, *_failure_families(totals, per_feed)]
 
     def _state_families(self, store: Store) -> list[Metric]:
         last_ok = GaugeMetricFamily(
@@ -149,8 +162,7 @@ class JobfeedCollector(Collector):
         streak = GaugeMetricFamily("jobfeed_feed_consecutive_failures", "failed runs in a row", labels=["feed"])
         disabled = GaugeMetricFamily("jobfeed_feed_disabled", "1 when runs skip the feed", labels=["feed"])
         info = GaugeMetricFamily("jobfeed_feed_info", "feed URL (redacted) to name", labels=["feed", "feed_name"])
-        projection = {"url": 1, "name": 1, "lastSuccessAt": 1, "consecutiveFailures": 1, "disabled": 1}
-        for doc in store.feeds.coll.find({}, projection).sort("url", 1):
+        for doc in stats.feed_states(store):
             feed = redact_url(str(doc.get("url") or ""))
             if isinstance(doc.get("lastSuccessAt"), datetime):
                 last_ok.add_metric([feed], doc["lastSuccessAt"].timestamp())
@@ -158,16 +170,29 @@ class JobfeedCollector(Collector):
             disabled.add_metric([feed], 1 if doc.get("disabled") else 0)
             info.add_metric([feed, str(doc.get("name") or feed)], 1)
         running = GaugeMetricFamily("jobfeed_runs_in_progress", "ImportLogs still `running`")
-        running.add_metric([], store.logs.coll.count_documents({"status": "running"}))  # index status_startedAt
+        running.add_metric([], stats.runs_in_progress(store))
         letters = GaugeMetricFamily(
             "jobfeed_dead_letters_pending", "dead letters not yet re-driven, by reason", labels=["reason"]
         )
-        pending = store.dead_letters.coll.aggregate(
-            [{"$match": {"redrivenAt": None}}, {"$group": {"_id": "$reason", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
-        )  # index reason_redrivenAt
-        for row in pending:
-            letters.add_metric([str(row["_id"])], row["n"])
+        for reason, count in stats.pending_dead_letters(store).items():
+            letters.add_metric([str(reason)], count)
         return [last_ok, streak, disabled, info, running, letters]
+
+
+def _failure_families(totals: Totals, per_feed: dict[str, Sums]) -> list[Metric]:
+    """Failures by reason; every feed with a finished run gets a `reason="none"` 0 sample, so that the
+    family is on /metrics (and `rate()` has a series) before the first failure."""
+    families: list[Metric] = []
+    for kind, (name, help_text) in FAILURE_KINDS.items():
+        family = CounterMetricFamily(name, help_text, labels=["feed", "reason"])
+        counts = {(feed, reason): n for (feed, k, reason), n in totals.failures.items() if k == kind}
+        for feed in per_feed:
+            if not any(f == feed for f, _ in counts):
+                counts[(feed, "none")] = 0
+        for (feed, reason), n in sorted(counts.items()):
+            family.add_metric([feed, reason], n)
+        families.append(family)
+    return families
 
 
 def _le(upper_s: float) -> str:

@@ -1,4 +1,4 @@
-"""Raw feed items -> Job values: identity, cleaned fields, dates, content hash (fields: jobfeed/extract.py).
+"""Raw feed items -> Job values: identity, cleaned fields, dates, content hash (fields: jobfeed/sources/<kind>.py).
 
 Every item ends as exactly one Job or one ItemFailure (nothing is dropped silently), and a bad
 item never stops the rest of the feed.
@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from jobfeed.constants import EXCERPT_CHARS, MAX_IDENTITY_CHARS, MAX_TEXT_FIELD_CHARS
 from jobfeed.dates import parse_date
-from jobfeed.models import FeedFormat, ItemFailure, Job, NormalizedFeed, ParsedFeed
+from jobfeed.models import FeedFormat, ItemFailure, Job, NormalizedFeed, ParsedFeed, Salary, source_for
 from jobfeed.reasons import FailureReason
-from jobfeed.sources.extract import EXTRACTORS, RawJob, clean_line, first, link_text
+from jobfeed.sources.fields import RawJob, clean_line, first, link_text
+from jobfeed.sources.registry import kind_of
 from jobfeed.sources.values import text_of
 from jobfeed.sources.xmlsafe import strip_control_chars
 
@@ -34,15 +34,6 @@ class _InvalidItemError(Exception):
 # --- Public helpers ----------------------------------------------------------------------------
 
 
-def source_for(feed_url: str) -> str:
-    """The board a feed belongs to: its host, lower-cased, without a leading `www.`."""
-    host = urlsplit(feed_url.strip()).hostname  # hostname is already lower-cased, port dropped
-    if not host:
-        raise ValueError(f"feed URL has no host: {feed_url[:EXCERPT_CHARS]!r}")
-    host = host.rstrip(".")
-    return host[4:] if host.startswith("www.") else host
-
-
 def content_hash(
     *,
     title: str,
@@ -53,12 +44,28 @@ def content_hash(
     url: str | None,
     descriptionHtml: str | None,  # noqa: N803
     publishedAt: datetime | None,  # noqa: N803
+    remote: bool | None = None,
+    department: str | None = None,
+    salary: Salary | None = None,
+    salaryText: str | None = None,  # noqa: N803
 ) -> str:
     """sha256 hex of a canonical JSON of the content fields (never fetch time): stable across runs.
 
     The description enters as its own sha256: JSON-escaping kilobytes of HTML per item cost more
     than the rest of normalization, while hashing it is C-speed and changes just as surely.
+    The fields added for job-board APIs enter only when set, so that the hash of every job that
+    lacks them (all RSS, Atom and jobicy jobs) is the one it had before they existed.
     """
+    extra = {
+        name: value
+        for name, value in (
+            ("remote", remote),
+            ("department", department),
+            ("salary", [salary.min, salary.max, salary.currency, salary.period] if salary else None),
+            ("salaryText", salaryText),
+        )
+        if value is not None
+    }
     description_digest = None
     if descriptionHtml is not None:
         description_digest = hashlib.sha256(_utf8(descriptionHtml)).hexdigest()
@@ -72,6 +79,7 @@ def content_hash(
             url,
             description_digest,
             publishedAt.astimezone(UTC).isoformat() if publishedAt else None,
+            *([extra] if extra else []),
         ]
     )
     return hashlib.sha256(_utf8(canonical)).hexdigest()
@@ -90,14 +98,22 @@ class Normalizer:
     """
 
     def __init__(
-        self, feed_url: str, format: FeedFormat, *, now: datetime | None = None, raise_unexpected: bool = False
+        self,
+        feed_url: str,
+        format: FeedFormat,
+        *,
+        source: str | None = None,
+        now: datetime | None = None,
+        raise_unexpected: bool = False,
     ) -> None:
-        self.source = source_for(feed_url)
-        self.extract = EXTRACTORS[format]
+        # `source` is FeedSpec.source: "<kind>:<board>" for a job-board kind; else the feed's host
+        self.source = source or source_for(feed_url)
+        kind = kind_of(format)
+        self.extract = kind.extract
         # C0 control characters can only come from JSON: XML bodies lose them before expat reads
-        # them, and expat refuses their character references (parse/xmlsafe.py). Skipping the scan
+        # them, and expat refuses their character references (sources/xmlsafe.py). Skipping the scan
         # for XML saves a regex pass over every description.
-        self.clean: Callable[[str], str] = strip_control_chars if format is FeedFormat.JOBICY_JSON else _as_is
+        self.clean: Callable[[str], str] = strip_control_chars if kind.json else _as_is
         self.now = now or datetime.now(UTC)
         self.raise_unexpected = raise_unexpected
         self.seen: set[str] = set()
@@ -112,7 +128,7 @@ class Normalizer:
         """The Job for one raw item, or the ItemFailure saying why there is none."""
         index, self.index = self.index, self.index + 1
         try:
-            outcome: Job | ItemFailure = _to_job(self.extract(item, self.source), self.source, self.now, self.clean)
+            job = _to_job(self.extract(item, self.source), self.source, self.now, self.clean)
         except _InvalidItemError as exc:
             return ItemFailure(FailureReason.ITEM_INVALID, str(exc), _item_key(item, index), raw=item)
         except Exception as exc:
@@ -120,18 +136,19 @@ class Normalizer:
                 raise
             message = f"{type(exc).__name__}: {str(exc)[:EXCERPT_CHARS]}"
             return ItemFailure(FailureReason.ITEM_INVALID, message, _item_key(item, index), raw=item)
-        if outcome.externalId in self.seen:
+        if job.externalId in self.seen:
             return ItemFailure(
-                FailureReason.DUPLICATE_IN_FEED, "same identity as an earlier item of this feed", outcome.externalId
+                FailureReason.DUPLICATE_IN_FEED, "same identity as an earlier item of this feed", job.externalId
             )
-        self.seen.add(outcome.externalId)
-        return outcome
+        self.seen.add(job.externalId)
+        return job
 
 
 def normalize_items(
     parsed: ParsedFeed,
     feed_url: str,
     *,
+    source: str | None = None,
     now: datetime | None = None,
     raise_unexpected: bool = False,
 ) -> NormalizedFeed:
@@ -141,7 +158,7 @@ def normalize_items(
     bug instead of an ITEM_INVALID failure; production keeps it False so bad input never crashes
     the feed.
     """
-    normalizer = Normalizer(feed_url, parsed.format, now=now, raise_unexpected=raise_unexpected)
+    normalizer = Normalizer(feed_url, parsed.format, source=source, now=now, raise_unexpected=raise_unexpected)
     result = NormalizedFeed()
     for item in parsed.items:
         outcome = normalizer.add(item)
@@ -178,12 +195,28 @@ def _to_job(raw: RawJob, source: str, now: datetime, clean: Callable[[str], str]
         "descriptionHtml": description_html,
         "publishedAt": parse_date(raw.published, now=now),
     }
+    extra: dict[str, Any] = {
+        "remote": raw.remote if isinstance(raw.remote, bool) else None,
+        "department": clean_line(raw.department, clean),
+        "salary": _clean_salary(raw.salary, clean),
+        "salaryText": clean_line(raw.salary_text, clean),
+    }
+    fields.update({name: value for name, value in extra.items() if value is not None})
     # descriptionText is not made here: Job derives it when the job is written (models.Job)
     return Job(source=source, externalId=identity, contentHash=content_hash(**fields), **fields)
 
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _clean_salary(salary: Salary | None, clean: Callable[[str], str]) -> Salary | None:
+    """A pay range with short one-line words; None when it has no bound."""
+    if salary is None or (salary.min is None and salary.max is None):
+        return None
+    currency = clean_line(salary.currency, clean)
+    period = clean_line(salary.period, clean)
+    return Salary(salary.min, salary.max, currency[:16] if currency else None, period[:32] if period else None)
 
 
 def _clean_url(value: str | None, clean: Callable[[str], str]) -> str | None:
@@ -202,6 +235,6 @@ def _item_key(item: Any, index: int) -> str:
                 text = text_of(item.get(key)) if key != "link" else link_text(item.get(key))
                 if text and text.strip():
                     return text.strip()[:MAX_IDENTITY_CHARS]
-    except Exception:  # a failure report must never fail itself
+    except Exception:  # noqa: BLE001 - a failure report must never fail itself
         pass
     return f"#{index}"

@@ -11,7 +11,7 @@ from typing import Any
 from jobfeed.importlog import UpsertCounts
 from jobfeed.models import FeedFormat, ItemFailure, Job, ParsedFeed
 from jobfeed.pipeline.normalize import normalize_items
-from jobfeed.store import Store
+from jobfeed.pipeline.ports import RunStore
 
 MAX_RAW_ITEM_CHARS = 256 * 1024  # a parked raw item is for diagnosis and re-drive, not an archive
 
@@ -39,7 +39,7 @@ def batch_payload(jobs: list[Job]) -> dict[str, Any]:
     return {"kind": "batch", "jobs": [asdict(job) for job in jobs]}
 
 
-def redrive_letter(store: Store, letter: dict[str, Any], *, now: datetime) -> RedriveOutcome:
+def redrive_letter(store: RunStore, letter: dict[str, Any], *, now: datetime) -> RedriveOutcome:
     """Re-process one dead letter with today's code; mark it when it succeeds. Safe to repeat."""
     payload = letter.get("payload") or {}
     kind = payload.get("kind", "?")
@@ -63,3 +63,26 @@ def redrive_letter(store: Store, letter: dict[str, Any], *, now: datetime) -> Re
     result = {"new": counts.new, "updated": counts.updated, "unchanged": counts.unchanged}
     store.dead_letters.mark_redriven(key, now=now, result=result)
     return RedriveOutcome(key, kind, True, counts)
+
+
+def redrive_rows(store: RunStore, letters: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Re-drive a chunk of dead letters; one report row per letter (the redrive flow's result)."""
+    rows = []
+    for letter in letters:
+        outcome = redrive_letter(store, letter, now=now)
+        counts = outcome.counts
+        rows.append(
+            {
+                "key": outcome.key,
+                "kind": outcome.kind,
+                "feed": letter.get("feed"),
+                "reason": letter.get("reason"),
+                "resolved": outcome.resolved,
+                "new": counts.new,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "failed": counts.failed,
+                "message": outcome.message,
+            }
+        )
+    return rows

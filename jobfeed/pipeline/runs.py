@@ -1,13 +1,17 @@
-"""Values handed between the Prefect tasks of one import run (pure data, no I/O)."""
+"""Values handed between the steps of one import run (pure data, no I/O): the feed's run and its outcome.
+
+A feed's fetch ends in exactly one of four tagged outcomes (`FeedOutcome`); `pipeline.finish` turns any
+of them, with the feed's upsert batches, into the final ImportLog. `Finished` is what the fetch step
+hands back when it could finish the feed at once (nothing to upsert).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from jobfeed.importlog import FeedFailure, UpsertCounts
+from jobfeed.importlog import FeedFailure, ImportLog, UpsertCounts
 from jobfeed.models import ConditionalState, FeedFormat, FeedSpec, ItemFailure, Job
 from jobfeed.pipeline.spool import BatchRef
 
@@ -20,7 +24,7 @@ class FeedRun:
     log_id: str
     flow_run_id: str | None
     started_at: datetime
-    state: ConditionalState = ConditionalState()
+    state: ConditionalState = field(default_factory=ConditionalState)
     skip: FeedFailure | None = None  # disabled, or locked by another run
     lock_token: str | None = None  # set while this run holds the feed's Redis lock
     lock_note: str | None = None  # why the run went on without a lock (Redis unreachable)
@@ -31,19 +35,58 @@ class FeedRun:
         return f"{self.flow_run_id or self.log_id}:{feed_key}:{index}"
 
 
-@dataclass(slots=True)
-class FeedPayload:
-    """What fetch-and-normalize produced for one feed: jobs, or a classified reason why not."""
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A body was fetched and parsed: its jobs wait in batch files, its invalid items are here."""
 
-    batches: list[BatchRef] = field(default_factory=list)  # the normalized jobs, in spool files
-    item_failures: list[ItemFailure] = field(default_factory=list)
-    error: FeedFailure | None = None
-    not_modified: bool = False
-    conditional: ConditionalState | None = None  # to save once the body is fully stored
-    format: FeedFormat | None = None
+    batches: list[BatchRef]
+    item_failures: list[ItemFailure]
+    conditional: ConditionalState  # saved once every batch is stored
+    format: FeedFormat
     http_status: int | None = None
     fetch_ms: int | None = None
-    row: dict[str, Any] | None = None  # the summary row, when the fetch task already recorded the feed
+    unchanged: int = 0  # items the feed's snapshot showed unchanged: no batch, no store round trip
+    listing: str | None = None  # spool file of the pipeline.snapshot.Listing that the finish step applies
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304, or the same body as last time: nothing to write."""
+
+    conditional: ConditionalState
+    http_status: int | None = None
+    fetch_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The feed itself failed for good (after retries, for transient reasons)."""
+
+    error: FeedFailure
+    http_status: int | None = None
+    fetch_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Not tried in this run: disabled, or locked by another run."""
+
+    reason: FeedFailure
+
+
+FeedOutcome = Fetched | NotModified | Failed | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A feed whose outcome needed no upserts, finished by the fetch step itself: its final ImportLog."""
+
+    log: ImportLog
+
+
+def needs_upserts(outcome: FeedOutcome) -> bool:
+    """True when the outcome has batches to write (the only case that costs upsert and finish task runs)."""
+    return isinstance(outcome, Fetched) and bool(outcome.batches)
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ class BatchRef:
     size: int
 
 
-def spool_root(configured: str | None = None) -> Path:
+def spool_root(configured: str | Path | None = None) -> Path:
     """Where runs keep their working files: SPOOL_DIR, else a private folder in the system temp dir."""
     root = Path(configured) if configured else Path(tempfile.gettempdir()) / f"jobfeed-spool-{os.getuid()}"
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -45,6 +45,7 @@ class FeedSpool:
     def __init__(self, root: Path, name: str) -> None:
         self.dir = root / name
         self.body_path = self.dir / "body"
+        self.listing_path = self.dir / "listing.pickle"  # what the body says about the feed's snapshot
 
     def reset(self) -> FeedSpool:
         """Start empty (a retried fetch must not see the batches of its failed attempt)."""
@@ -92,6 +93,25 @@ class BatchWriter:
             Path(ref.path).unlink(missing_ok=True)
         self.batches = []
         self.pending = []
+
+
+def save_value(path: Path, value: object) -> str:
+    """Pickle one of the run's own values (e.g. a snapshot Listing) into its private spool; returns the path."""
+    with open(path, "wb") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return str(path)
+
+
+def load_value(path: str | None) -> object | None:
+    """A value saved by save_value, or None when there is none (never saved, or the spool is gone)."""
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as source:
+            value: object = pickle.load(source)
+    except FileNotFoundError:
+        return None
+    return value
 
 
 def load_batch(ref: BatchRef) -> list[Job]:

@@ -1,7 +1,8 @@
-"""Sniff what a body is before parsing it: JSON, an RSS/Atom/RDF feed, an HTML page, empty, or text.
+"""Sniff what a body is before parsing it: JSON, a feed format we read, an HTML page, empty, or text.
 
 Only the start of the body is looked at (the XML prolog up to the root element's name), so a
-20 MB feed costs a 4 KB decode here.
+20 MB feed costs a 4 KB decode here. Which XML roots are feeds, and of which format, is the
+registry's answer (jobfeed/sources/registry.py); this module knows only what is not a feed.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jobfeed.constants import EXCERPT_CHARS, MAX_PROLOG_SCAN_BYTES, SNIFF_BYTES
+from jobfeed.models import FeedFormat
+from jobfeed.sources.registry import format_for_root
 from jobfeed.sources.xmlsafe import decode_head, detect_encoding
 
 
 class BodyKind(StrEnum):
-    """What a body looks like from its first bytes."""
+    """What a body looks like from its first bytes, when it is not an XML feed of a registered format."""
 
     EMPTY = "empty"  # 0 bytes or whitespace only
-    JSON = "json"
-    RSS = "rss"  # root <rss>
-    ATOM = "atom"  # root <feed>
-    RDF = "rdf"  # root <rdf:RDF> (RSS 1.0 / 0.90)
+    JSON = "json"  # the registry's JSON kind reads it (its shape is checked when it is parsed)
     HTML = "html"  # a web page where a feed was expected (bot challenge, login wall)
     DOCTYPE = "doctype"  # an XML prolog with a (non-HTML) DOCTYPE: refused, never parsed
     NO_ROOT = "no_root"  # a prolog that ends before any root element (truncated)
@@ -33,14 +33,13 @@ class BodyKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Sniffed:
-    """The verdict of `sniff`: the kind, the body's codec, and the root/DOCTYPE name seen."""
+    """The verdict of `sniff`: the format (an XML root we read) or other kind, the codec, the name seen."""
 
-    kind: BodyKind
+    kind: FeedFormat | BodyKind
     codec: str = "utf-8"
     name: str = ""  # root element qname, DOCTYPE name, or a short excerpt for TEXT
 
 
-_FEED_ROOTS = {"rss": BodyKind.RSS, "feed": BodyKind.ATOM, "RDF": BodyKind.RDF}
 _HTML_ROOTS = frozenset({"html", "head", "body"})  # no feed has these roots, whatever its type
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _LEADING_SPACE = "\ufeff \t\r\n"
@@ -122,18 +121,17 @@ def _scan_prolog(text: str, complete: bool) -> tuple[str, str] | None:
     return "root", root.group(1)
 
 
-def _classify(kind: str, name: str, html_type: bool) -> BodyKind:
-    """Map a prolog finding to a BodyKind; an HTML page wins over any other reading."""
+def _classify(kind: str, name: str, html_type: bool) -> FeedFormat | BodyKind:
+    """Map a prolog finding to a feed format or a BodyKind; an HTML page wins over any other reading."""
     if kind == "doctype":
         return BodyKind.HTML if name.lower() == "html" else BodyKind.DOCTYPE
     if kind == "none":
         return BodyKind.NO_ROOT
     if kind == "junk":
         return BodyKind.HTML if html_type else BodyKind.BAD_MARKUP
-    local = name[name.rfind(":") + 1 :]
-    feed_kind = _FEED_ROOTS.get(local)
-    if feed_kind is not None:
-        return feed_kind  # a real feed served as text/html is still a feed
-    if local.lower() in _HTML_ROOTS or html_type:
+    feed_format = format_for_root(name)
+    if feed_format is not None:
+        return feed_format  # a real feed served as text/html is still a feed
+    if name[name.rfind(":") + 1 :].lower() in _HTML_ROOTS or html_type:
         return BodyKind.HTML
     return BodyKind.UNKNOWN_XML

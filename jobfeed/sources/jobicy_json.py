@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from jobfeed.models import FeedFormat, ParsedFeed
 from jobfeed.reasons import FailureReason, FeedError
+from jobfeed.sources.fields import RawJob, first, join_distinct
+from jobfeed.sources.kind import OnItem, SourceKind
+from jobfeed.sources.values import text_of, texts_of
+from jobfeed.sources.xmlsafe import Source
 
 # A job object from jobicy carries at least one of these; any other JSON is not this API.
 _JOBICY_KEYS = frozenset({"jobTitle", "jobSlug", "companyName", "jobGeo"})
@@ -45,3 +50,31 @@ def _jobs_list(data: Any) -> list[dict[str, Any]]:
     if jobs and not any(_JOBICY_KEYS.intersection(job) for job in jobs):
         raise FeedError(FailureReason.UNSUPPORTED_FORMAT, "JSON objects are not jobicy jobs")
     return jobs
+
+
+def stream(source: Source, codec: str, on_item: OnItem, on_restart: Callable[[], None]) -> str | None:
+    """Hand each job object to on_item; returns the feed's title (json finds the encoding itself)."""
+    # jobicy's API answers are small (one page of jobs): parsed whole, within MAX_FEED_BYTES
+    parsed = parse_jobicy_json(source if isinstance(source, bytes) else source.read_bytes())
+    for item in parsed.items:
+        on_item(item)
+    return parsed.title
+
+
+def extract(item: dict[str, Any], source: str) -> RawJob:
+    """jobicy API v2 job object."""
+    job_id = item.get("id")
+    return RawJob(
+        identity=first(text_of(job_id) if not isinstance(job_id, bool) else None, text_of(item.get("url"))),
+        title=text_of(item.get("jobTitle")),
+        company=text_of(item.get("companyName")),
+        location=join_distinct(texts_of(item.get("jobGeo"))),
+        job_type=join_distinct(texts_of(item.get("jobType"))),
+        category=join_distinct(texts_of(item.get("jobIndustry"))),
+        url=text_of(item.get("url")),
+        description_html=text_of(item.get("jobDescription")),
+        published=item.get("pubDate"),
+    )
+
+
+SOURCE = SourceKind(format=FeedFormat.JOBICY_JSON, roots=(), stream=stream, extract=extract, json=True)

@@ -2,22 +2,27 @@
 
 Every XML feed goes through `stream_elements`, which feeds the body in chunks to an expat parser
 that refuses any DOCTYPE before it reads a single declaration from it, and builds each item the way
-xmltodict's streaming mode (`item_depth` + `item_callback`) would (parse/itembuilder.py, checked
-against xmltodict itself in tests/unit/test_itembuilder.py), at twice its speed. No entity is ever
+xmltodict's streaming mode (`item_depth` + `item_callback`) would (sources/itembuilder.py, checked
+against xmltodict itself in tests/unit/sources/test_itembuilder.py), with ~60 % of its CPU and flat
+memory (bench/README.md, "XML item builder vs xmltodict streaming"). No entity is ever
 expanded, nothing is read from the network, and memory stays at one item whatever the body's size.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+import xmltodict
+
 from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.sources.itembuilder import ItemBuilder
+from jobfeed.sources.namespaces import prefix_postprocessor
 
 # --- Encodings ---------------------------------------------------------------------------------
 
@@ -66,8 +71,21 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str:
     if content_type:
         param = _CHARSET_PARAM.search(content_type)
         if param:
-            return canonical_codec(param.group(1))
+            codec = canonical_codec(param.group(1))
+            return _byte_order(body, codec) if codec in ("utf-16", "utf-32") else codec
     return "utf-8"
+
+
+def _byte_order(body: bytes, codec: str) -> str:
+    """HTTP says UTF-16/32 and there is no BOM (checked before): the generic codecs would refuse to start, so the
+    zero bytes around the first character say the byte order; ASCII-looking bytes mean the header lied."""
+    width = 2 if codec == "utf-16" else 4
+    head = body[:width]
+    if len(head) < width or head.count(0) == 0:
+        return "utf-8"
+    if head[0] != 0:
+        return f"{codec}-le"
+    return f"{codec}-be"
 
 
 def decode_head(body: bytes, codec: str, limit: int) -> str:
@@ -152,6 +170,10 @@ READ_CHUNK_BYTES = 1024 * 1024  # bytes handed to expat per call: few Python cal
 Element = tuple[str, Any]  # (local name, value as xmltodict would build it)
 Source = bytes | Path  # a body in memory, or spooled to a file
 OnElement = Callable[[str, Any], None]
+# A benchmark switch, not a setting (bench/README.md, `--only xml`): "xmltodict" builds the items
+# with xmltodict's own streaming mode (item_depth + item_callback) on the same hardened parser and
+# chunks, so the benchmark can compare it with ItemBuilder. Anything else (or unset): ItemBuilder.
+XML_BUILDER_ENV = "JOBFEED_XML_BUILDER"
 
 
 def _raw_chunks(source: Source) -> Iterator[bytes]:
@@ -172,9 +194,10 @@ def _has_c1_bytes(source: Source) -> bool:
 def _native_chunks(source: Source) -> Iterator[bytes]:
     """Bytes for expat as they are, minus illegal control bytes and whitespace before the prolog."""
     leading = True
-    for chunk in _raw_chunks(source):
+    for raw in _raw_chunks(source):
+        chunk = raw
         if leading:  # a newline before <?xml (a classic WordPress bug) is fatal to expat
-            chunk = chunk.lstrip()
+            chunk = raw.lstrip()
             if not chunk:
                 continue
             leading = False
@@ -219,11 +242,46 @@ def _run(
     on_element: OnElement,
 ) -> None:
     """One streaming pass of the hardened expat over the chunks; wanted elements go to on_element."""
+    if os.environ.get(XML_BUILDER_ENV) == "xmltodict":  # read per feed: the benchmark sets it per run
+        _run_xmltodict(chunks, encoding, depth, wanted, namespaces, on_element)
+        return
     parser = SafeExpat.ParserCreate(encoding, ":" if namespaces is not None else None)
     ItemBuilder(depth=depth, wanted=wanted, namespaces=namespaces, on_element=on_element).attach(parser)
     for chunk in chunks:
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
+
+
+def _run_xmltodict(
+    chunks: Iterator[bytes] | Iterator[str],
+    encoding: str,
+    depth: int,
+    wanted: frozenset[str],
+    namespaces: Mapping[str, str] | None,
+    on_element: OnElement,
+) -> None:
+    """_run with xmltodict's own streaming mode instead of ItemBuilder: same parser, chunks and values."""
+
+    def on_item(path: list[tuple[str, Any]], value: Any) -> bool:
+        name = path[-1][0]
+        name = name[name.rfind(":") + 1 :]
+        if name in wanted:
+            on_element(name, value)
+        return True  # keep parsing
+
+    xmltodict.parse(
+        (chunk for chunk in chunks),  # xmltodict streams a generator only (inspect.isgenerator)
+        encoding=encoding,
+        expat=SafeExpat,
+        process_namespaces=namespaces is not None,
+        namespaces=namespaces,
+        postprocessor=None if namespaces is not None else prefix_postprocessor,
+        # xmltodict's entity refusal replaces SafeExpat's, but SafeExpat's DOCTYPE refusal fires
+        # first: an entity can only be declared inside a DOCTYPE.
+        disable_entities=True,
+        item_depth=depth,
+        item_callback=on_item,
+    )
 
 
 def _is_valid_utf8(source: Source) -> bool:
@@ -260,6 +318,7 @@ def stream_elements(
     """
     ns: Mapping[str, str] | None = namespaces
     replace_bad_utf8 = False  # once set, a UTF-8 body is decoded here with bad bytes as U+FFFD
+    chunks: Iterator[bytes] | Iterator[str]
     for attempt in range(3):
         if replace_bad_utf8:
             chunks, encoding = _decoded_chunks(source, "utf-8"), "utf-8"

@@ -25,7 +25,7 @@ from jobfeed.stack import servers as S
 State = Literal["running", "started", "stopped", "external", "failed", "not running"]
 WORKER = "worker"  # the first worker's service name; `up --workers N` adds worker-2 ... worker-N
 _WORKER_NAME = re.compile(rf"{WORKER}(?:-([0-9]+))?")  # the service names worker_names() hands out
-PROJECT_DIR = Path(__file__).resolve().parent.parent  # the worker runs flows from the checkout
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # the worker runs flows from the checkout
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _stack_lock(settings: Settings) -> Iterator[None]:
 def _external(svc: _Service) -> ServiceStatus:
     try:
         reachable = svc.healthy()
-    except Exception:
+    except Exception:  # noqa: BLE001 - a report on a server we do not manage must not fail `stack up`/`status`
         reachable = False
     where = "reachable" if reachable else "not reachable from here"
     return svc.status("external", detail=f"{svc.setting} points elsewhere; not managed by jobfeed ({where})")
@@ -209,9 +209,34 @@ def up(settings: Settings, *, prefect: bool = True, worker: bool = False, worker
                 continue
             P.write_pid_file(svc.pid_path, proc.pid, svc.markers)
             waiting.append((svc, proc.pid, proc, note))
-        for svc, pid, proc, note in waiting:
-            results[svc.name] = _await_healthy(svc, pid, proc, note)
+        for svc, pid, spawned, note in waiting:  # spawned: None when the process was already running
+            results[svc.name] = _await_healthy(svc, pid, spawned, note)
+        if results["mongo"].state in ("started", "running"):
+            results["mongo"] = _with_indexes(settings, results["mongo"])
     return [results[svc.name] for svc in services]
+
+
+def _with_indexes(settings: Settings, mongo: ServiceStatus) -> ServiceStatus:
+    """Create the database's indexes on the stack's own server, now that it answers (idempotent).
+
+    Here and not in the clients: the dashboard, the API and the metrics exporter only read.
+    """
+    from pymongo.errors import PyMongoError
+
+    from jobfeed.store import Store
+
+    port = _local_port(settings.mongodb_uri, ("mongodb",), 27017)
+    # the address the health check used: the server presents itself as a replica set (directConnection)
+    local = settings.model_copy(update={"mongodb_uri": f"mongodb://127.0.0.1:{port}/?directConnection=true"})
+    store = Store.from_settings(local)
+    try:
+        report = store.ensure_indexes()
+    except PyMongoError as exc:
+        return dataclasses.replace(mongo, state="failed", detail=f"{mongo.detail}; could not create indexes: {exc}")
+    finally:
+        store.close()
+    made = f"indexes of `{settings.mongodb_db}`: {len(report.created)} created, {len(report.existing)} present"
+    return dataclasses.replace(mongo, detail=f"{mongo.detail}; {made}" if mongo.detail else made)
 
 
 def _await_healthy(svc: _Service, pid: int, proc: subprocess.Popen[bytes] | None, note: str) -> ServiceStatus:
@@ -277,7 +302,7 @@ def status(settings: Settings) -> list[ServiceStatus]:
         if record is not None and P.is_ours(record):
             try:
                 healthy = svc.healthy()
-            except Exception:
+            except Exception:  # noqa: BLE001 - `stack status` reports an unhealthy service, it never raises
                 healthy = False
             if healthy:
                 results.append(svc.status("running", record.pid))
@@ -292,11 +317,3 @@ def status(settings: Settings) -> list[ServiceStatus]:
             detail = (detail + "; " if detail else "") + _foreign_port(svc)
         results.append(svc.status("not running", None, detail))
     return results
-
-
-def local_prefect_api_url(settings: Settings) -> str | None:
-    """The stack's Prefect API URL when that server is local and healthy, else None."""
-    api_url = settings.prefect_api_url or LOCAL_PREFECT_API_URL
-    if _local_port(api_url, ("http",), 80) is None:
-        return None
-    return api_url if S.http_ok(api_url.rstrip("/") + "/health") else None

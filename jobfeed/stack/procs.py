@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -75,7 +76,7 @@ def wait_until(
         try:
             if check():
                 return
-        except Exception:  # a refused connection while the server boots is the normal case
+        except Exception:  # noqa: BLE001 - a refused connection while the server boots is the normal case
             pass
         if proc is not None and proc.poll() is not None:
             raise ServiceStartError(with_log_tail(f"{what}: process exited with code {proc.returncode}", log_path))
@@ -231,10 +232,8 @@ def _group_has_members(pgid: int) -> bool:
 
 
 def _signal_group_only(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def kill_process(pid: int) -> None:

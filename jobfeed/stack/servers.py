@@ -11,6 +11,7 @@ import sys
 import sysconfig
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from jobfeed import constants as C
 from jobfeed.stack.procs import BIND_HOST, spawn
@@ -79,7 +80,8 @@ def redis_argv(port: int, data_dir: Path, config_path: Path | None = None) -> li
     argv = [redis_server_binary()]
     if config_path is not None:
         argv.append(str(config_path))  # the config file must come first on redis-server's command line
-    return argv + [
+    return [
+        *argv,
         "--port", str(port), "--bind", BIND_HOST, "--dir", str(data_dir),
         "--save", "", "--appendonly", "no", "--daemonize", "no",
     ]  # fmt: skip
@@ -146,7 +148,7 @@ def mongo_ping(uri: str, timeout_s: float = C.HEALTH_CHECK_TIMEOUT_S) -> bool:
     import pymongo  # lazy: `stack` commands should not pay for imports they may not need
 
     ms = int(timeout_s * 1000)
-    client: pymongo.MongoClient = pymongo.MongoClient(
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, socketTimeoutMS=ms * 5
     )
     try:
@@ -179,6 +181,7 @@ def http_ok(url: str, timeout_s: float = C.HEALTH_CHECK_TIMEOUT_S) -> bool:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a proxy cannot reach our loopback
     try:
         with opener.open(url, timeout=timeout_s) as response:
-            return response.status == 200
+            status: int = response.status  # OpenerDirector.open is typed Any (it may return any handler's reply)
+            return status == 200
     except OSError:
         return False

@@ -1,35 +1,48 @@
-"""The one Mongo repository of the pipeline: jobs, import_logs, dead_letters, feeds, and their indexes."""
+"""The one Mongo repository of the pipeline: jobs, import_logs, dead_letters, feeds, feed snapshots,
+job_changes, and their indexes.
+
+Connecting never creates an index: read-only clients (dashboard, API, metrics) must not build or drop
+indexes on a production database as a side effect of a page view. Indexes are made by an explicit step
+(`Store.ensure_indexes`): `jobfeed stack up`, the import flow's start, and `jobfeed db init`.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
+import pymongo
 from pymongo import MongoClient
 from pymongo.database import Database
 
 from jobfeed import constants as C
 from jobfeed.settings import Settings, get_settings
+from jobfeed.store.changes import ChangeRepo
 from jobfeed.store.dead_letters import DeadLetterRepo
 from jobfeed.store.errors import is_transient_db_error
 from jobfeed.store.feeds import FeedStateRepo
-from jobfeed.store.indexes import ensure_indexes
+from jobfeed.store.indexes import IndexReport, ensure_indexes
 from jobfeed.store.jobs import JobRepo
 from jobfeed.store.logs import ImportLogRepo
+from jobfeed.store.snapshots import SnapshotRepo
 
-__all__ = ["Store", "get_store", "is_transient_db_error"]
+Doc = dict[str, Any]  # a stored document as pymongo returns it
+
+__all__ = ["IndexReport", "Store", "get_store", "is_transient_db_error"]
 
 
 class Store:
-    """All MongoDB access, one object per process: `store.jobs`, `.logs`, `.feeds`, `.dead_letters`."""
+    """All MongoDB access, one object per process: `store.jobs`, `.logs`, `.feeds`, `.dead_letters`,
+    `.snapshots` (what each feed lists), `.changes` (job history)."""
 
-    def __init__(self, client: MongoClient, db_name: str) -> None:
+    def __init__(self, client: MongoClient[Doc], db_name: str) -> None:
         self.client = client
-        self.db: Database = client[db_name]
+        self.db: Database[Doc] = client[db_name]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
         """Connect lazily (pymongo connects on first use) with fail-fast timeouts."""
-        client: MongoClient = MongoClient(
+        client: MongoClient[Doc] = MongoClient(
             settings.mongodb_uri,
             tz_aware=True,  # every datetime we read back is UTC-aware, like the ones we write
             serverSelectionTimeoutMS=C.MONGO_SERVER_SELECTION_TIMEOUT_MS,
@@ -40,7 +53,15 @@ class Store:
 
     @cached_property
     def jobs(self) -> JobRepo:
-        return JobRepo(self.db["jobs"])
+        return JobRepo(self.db["jobs"], self.changes)
+
+    @cached_property
+    def changes(self) -> ChangeRepo:
+        return ChangeRepo(self.db["job_changes"])
+
+    @cached_property
+    def snapshots(self) -> SnapshotRepo:
+        return SnapshotRepo(self.db["feed_snapshots"], self.db["feed_snapshot_chunks"], self.db["jobs"])
 
     @cached_property
     def logs(self) -> ImportLogRepo:
@@ -54,13 +75,17 @@ class Store:
     def dead_letters(self) -> DeadLetterRepo:
         return DeadLetterRepo(self.db["dead_letters"])
 
-    def ensure_indexes(self) -> None:
-        """Create every index the pipeline, dashboard and API query by (idempotent)."""
-        ensure_indexes(self.db)
+    def ensure_indexes(self) -> IndexReport:
+        """Create every index the pipeline, dashboard and API query by, drop retired ones (idempotent)."""
+        return ensure_indexes(self.db)
 
-    def ping(self) -> None:
-        """Raise a pymongo error when the server cannot be reached."""
-        self.client.admin.command("ping")
+    def ping(self, timeout_s: float | None = None) -> None:
+        """Raise a pymongo error when the server cannot be reached (within `timeout_s`, when given)."""
+        if timeout_s is None:
+            self.client.admin.command("ping")
+            return
+        with pymongo.timeout(timeout_s):  # bounds server selection too, unlike a per-command maxTimeMS
+            self.client.admin.command("ping")
 
     def close(self) -> None:
         self.client.close()
@@ -70,18 +95,15 @@ _STORES: dict[tuple[str, str], Store] = {}
 
 
 def get_store(settings: Settings | None = None) -> Store:
-    """One shared Store (and connection pool) per URI+database in this process."""
+    """One shared Store (and connection pool) per URI+database in this process; connects lazily.
+
+    Creates no index (see the module's docstring): call `ensure_indexes()` where indexes are wanted.
+    """
     settings = settings or get_settings()
     key = (settings.mongodb_uri, settings.mongodb_db)
     store = _STORES.get(key)
     if store is None:
-        store = Store.from_settings(settings)
-        try:
-            store.ensure_indexes()
-        except Exception:
-            store.close()
-            raise  # not cached: the next call tries again (and creates the indexes) once the DB is back
-        _STORES[key] = store
+        store = _STORES[key] = Store.from_settings(settings)
     return store
 
 

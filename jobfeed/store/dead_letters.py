@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 class DeadLetterRepo:
     """Parked work with its reason, payload and attempts, until `jobfeed redrive` takes it."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection[dict[str, Any]]) -> None:
         self.coll = collection
 
     def add(
@@ -33,7 +34,8 @@ class DeadLetterRepo:
         query: dict[str, Any] = {"key": key}
         if attempt_id is not None:
             query["lastAttemptId"] = {"$ne": attempt_id}
-        try:
+        # a DuplicateKeyError means this attempt is parked already (unique key): a retried recording
+        with contextlib.suppress(DuplicateKeyError):
             self.coll.update_one(
                 query,
                 {
@@ -49,8 +51,6 @@ class DeadLetterRepo:
                 },
                 upsert=True,
             )
-        except DuplicateKeyError:
-            pass  # this attempt is parked already (unique key): a retried recording
 
     def mark_redriven(self, key: str, *, now: datetime, result: dict[str, Any]) -> None:
         """Record that a re-drive resolved this letter (kept for the audit trail, no longer pending)."""
@@ -68,5 +68,8 @@ class DeadLetterRepo:
         return list(self.coll.find(query).sort("firstFailedAt", 1).limit(limit))
 
     def count_by_reason(self) -> dict[str, int]:
-        rows = self.coll.aggregate([{"$match": {"redrivenAt": None}}, {"$group": {"_id": "$reason", "n": {"$sum": 1}}}])
+        """Pending (not re-driven) letters per reason, by reason name; index reason_redrivenAt."""
+        rows = self.coll.aggregate(
+            [{"$match": {"redrivenAt": None}}, {"$group": {"_id": "$reason", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
+        )
         return {row["_id"]: row["n"] for row in rows}

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from jobfeed.importlog import LogStatus
+from jobfeed.importlog import LogStatus, is_ok
 from jobfeed.models import ConditionalState
-
-_HEALTHY = {LogStatus.SUCCESS.value, LogStatus.NOT_MODIFIED.value, LogStatus.PARTIAL.value}
 
 
 class FeedStateRepo:
     """Reads and writes of per-feed state (ETag, Last-Modified, body hash, failure streaks)."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection[dict[str, Any]]) -> None:
         self.coll = collection
 
     def get(self, url: str) -> dict[str, Any] | None:
@@ -59,7 +58,11 @@ class FeedStateRepo:
     ) -> None:
         """Update health after a run. `conditional` is saved only when the body was fully stored,
         so a run whose writes failed is never short-circuited as `not_modified` next time.
-        With `log_id`, recording the same run twice (a retried task) counts it once."""
+        With `log_id`, recording the same run twice (a retried task) counts it once.
+
+        Streaks count `failed` runs only and end on an OK run (success, not_modified). A `partial` run
+        neither adds to a streak nor ends one: some jobs were stored, but the feed is not healthy either,
+        so it must not reset the count that notifications and auto-disable follow."""
         set_fields: dict[str, Any] = {
             "name": name,
             "lastStatus": status,
@@ -67,11 +70,14 @@ class FeedStateRepo:
             "lastErrorReason": error_reason,
             "lastLogId": log_id,
         }
-        update: dict[str, Any] = {"$set": set_fields, "$setOnInsert": {"disabled": False}}
-        if status in _HEALTHY:
+        on_insert: dict[str, Any] = {"disabled": False}
+        update: dict[str, Any] = {"$set": set_fields, "$setOnInsert": on_insert}
+        if is_ok(status):
             set_fields.update(consecutiveFailures=0, lastSuccessAt=now)
         elif status == LogStatus.FAILED.value:
             update["$inc"] = {"consecutiveFailures": 1}
+        else:  # partial: the streak stays as it is (a feed first seen here starts at 0)
+            on_insert["consecutiveFailures"] = 0
         if conditional is not None:
             set_fields.update(
                 etag=conditional.etag, lastModified=conditional.last_modified, bodyHash=conditional.body_hash
@@ -79,7 +85,5 @@ class FeedStateRepo:
         query: dict[str, Any] = {"url": url}
         if log_id is not None:
             query["lastLogId"] = {"$ne": log_id}
-        try:
+        with suppress(DuplicateKeyError):  # the upsert found this run already recorded (unique url): nothing to count
             self.coll.update_one(query, update, upsert=True)
-        except DuplicateKeyError:
-            pass  # the upsert found this run already recorded (unique url): nothing more to count

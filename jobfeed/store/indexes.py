@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
@@ -13,7 +16,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("source", ASCENDING), ("lastSeenAt", DESCENDING)], name="source_lastSeenAt"
         ),  # dashboard/API jobs of one board, newest first
+        # job detail: the same job on other boards; duplicate groups' copies (jobfeed/store/job_reads.py)
+        IndexModel([("dupKey", ASCENDING)], name="dupKey"),
+        # Jobs page / API / export: open or closed jobs, newest first (missing status = open, indexed as null)
+        IndexModel([("status", ASCENDING), ("lastSeenAt", DESCENDING)], name="status_lastSeenAt"),
     ],
+    # a job's timeline, newest first (jobfeed/store/job_reads.py job_history)
+    "job_changes": [IndexModel([("jobId", ASCENDING), ("at", DESCENDING)], name="jobId_at")],
     "import_logs": [
         IndexModel([("startedAt", DESCENDING)], name="startedAt"),  # history, newest first
         IndexModel([("fileName", ASCENDING), ("startedAt", DESCENDING)], name="fileName_startedAt"),
@@ -23,10 +32,14 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="fileName_status_startedAt",
         ),  # dashboard history: one feed + one status
         IndexModel([("flowRunId", ASCENDING)], name="flowRunId"),  # run detail, crash recovery
-        # metrics: each scrape sums only the logs finished since the cached totals (jobfeed/metrics.py)
+        # metrics: each scrape sums only the logs finished since the cached totals (jobfeed/store/stats.py)
         IndexModel([("finishedAt", DESCENDING)], name="finishedAt"),
     ],
     "feeds": [IndexModel([("url", ASCENDING)], unique=True, name="url")],
+    # a feed's snapshot chunks: loaded by feed at every fetched run; one version per (feed, chunk)
+    "feed_snapshot_chunks": [
+        IndexModel([("feed", ASCENDING), ("n", ASCENDING), ("version", ASCENDING)], unique=True, name="feed_n_version")
+    ],
     "dead_letters": [
         IndexModel([("key", ASCENDING)], unique=True, name="key"),  # one letter per failed batch/item
         IndexModel([("reason", ASCENDING), ("redrivenAt", ASCENDING)], name="reason_redrivenAt"),
@@ -42,12 +55,28 @@ INDEXES: dict[str, list[IndexModel]] = {
 RETIRED: dict[str, list[str]] = {"jobs": ["source_publishedAt"]}
 
 
-def ensure_indexes(db: Database) -> None:
-    """Create all indexes (a no-op when they exist) and drop retired ones."""
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """What `ensure_indexes` did, as `collection.index` names: created now, already there, dropped."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def ensure_indexes(db: Database[dict[str, Any]]) -> IndexReport:
+    """Create all indexes (a no-op for those that exist) and drop retired ones; say which was which."""
+    report = IndexReport()
     for collection, models in INDEXES.items():
+        before = set(db[collection].index_information())  # empty for a collection not created yet
         db[collection].create_indexes(models)
+        for model in models:
+            name = model.document["name"]
+            (report.existing if name in before else report.created).append(f"{collection}.{name}")
     for collection, names in RETIRED.items():
         existing = set(db[collection].index_information())
         for name in names:
             if name in existing:
                 db[collection].drop_index(name)
+                report.dropped.append(f"{collection}.{name}")
+    return report

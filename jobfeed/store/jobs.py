@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,24 +16,48 @@ from jobfeed import constants as C
 from jobfeed.importlog import UpsertCounts
 from jobfeed.models import ItemFailure, Job
 from jobfeed.reasons import FailureReason
+from jobfeed.store.changes import TRACKED_FIELDS, ChangeRepo, change_doc, changed_fields
 
 DUPLICATE_KEY = 11000
+OPEN, CLOSED = "open", "closed"  # jobs.status
 CONTENT_FIELDS = (
     "title", "company", "location", "jobType", "category", "url",
-    "descriptionHtml", "descriptionText", "publishedAt", "contentHash",
+    "descriptionHtml", "descriptionText", "publishedAt", "contentHash", "dupKey",
+    "remote", "department", "salary", "salaryText",
 )  # fmt: skip
+# What the batch's read needs of every stored job; the old content is read only for jobs that changed.
+_STATE = {"source": 1, "externalId": 1, "contentHash": 1, "lastWrite": 1, "lastSeenAt": 1, "feeds": 1,
+          "status": 1, "reopenedBy": 1}  # fmt: skip
+_OLD_CONTENT = dict.fromkeys((*TRACKED_FIELDS, "descriptionHtml", "descriptionText", "source", "externalId"), 1)
+Key = tuple[str, str]
 
 
 def content_of(job: Job) -> dict[str, Any]:
-    """The fields of a job document that come from the feed (identity excluded)."""
-    return {name: getattr(job, name) for name in CONTENT_FIELDS}
+    """The fields of a job document that come from the feed (identity excluded), derived ones included."""
+    doc = {name: getattr(job, name, None) for name in CONTENT_FIELDS}
+    if is_dataclass(doc["salary"]) and not isinstance(doc["salary"], type):
+        doc["salary"] = asdict(doc["salary"])
+    return doc
 
 
 class JobRepo:
     """Reads and writes of `jobs`. One read per batch; writes only for new and changed jobs."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(
+        self,
+        collection: Collection[dict[str, Any]],
+        changes: ChangeRepo | None = None,
+        *,
+        log_id: str | None = None,
+        flow_run_id: str | None = None,
+    ) -> None:
         self.coll = collection
+        self.changes = changes or ChangeRepo(collection.database["job_changes"])
+        self.log_id, self.flow_run_id = log_id, flow_run_id
+
+    def for_run(self, *, log_id: str, flow_run_id: str | None) -> JobRepo:
+        """This repository writing for one feed's run: reopens closed jobs it lists, names the run in history."""
+        return JobRepo(self.coll, self.changes, log_id=log_id, flow_run_id=flow_run_id)
 
     def upsert_batch(self, jobs: Sequence[Job], *, feed_url: str, token: str, now: datetime) -> UpsertCounts:
         """Upsert one batch and count exactly what happened to each job.
@@ -41,13 +66,16 @@ class JobRepo:
         Prefect retries a batch that was half-written before a connection dropped, the jobs already
         written are still counted as new/updated (not as unchanged) and nothing is written twice.
         A duplicate-key race with another feed of the same board is re-read and re-applied.
+        Every update also writes one `job_changes` document. For a run's feed (`for_run`), a listed job
+        that was `closed` is reopened and counted in `reopened`; a redrive writes without a run.
         """
         counts = UpsertCounts()
         pending: list[Job] = list(jobs)
+        ctx = _Write(feed_url, token, now, self.log_id, self.flow_run_id)
         for _ in range(C.DUPLICATE_KEY_RETRIES + 1):
             if not pending:
                 break
-            step, pending = self._apply(pending, feed_url=feed_url, token=token, now=now)
+            step, pending = self._apply(pending, ctx)
             counts = counts.add(step)
         for job in pending:  # still racing after bounded re-reads: say so, never guess
             counts.failures.append(
@@ -55,45 +83,103 @@ class JobRepo:
             )
         return counts
 
-    def _apply(
-        self, jobs: Sequence[Job], *, feed_url: str, token: str, now: datetime
-    ) -> tuple[UpsertCounts, list[Job]]:
+    def _apply(self, jobs: Sequence[Job], ctx: _Write) -> tuple[UpsertCounts, list[Job]]:
         existing = self._read_existing(jobs)
         counts = UpsertCounts()
-        ops: list[InsertOne | UpdateOne] = []
+        ops: list[InsertOne[dict[str, Any]] | UpdateOne] = []
         op_jobs: list[tuple[Job, str]] = []
         touch_ids: list[Any] = []
-        touch_before = now - timedelta(seconds=C.LAST_SEEN_REFRESH_S)
+        touch_before = ctx.now - timedelta(seconds=C.LAST_SEEN_REFRESH_S)
+        changed: list[tuple[Job, dict[str, Any]]] = []  # (job, its stored doc): each gets a job_changes doc
         for job in jobs:
             doc = existing.get(job.key)
+            reopen = ctx.log_id is not None and doc is not None and doc.get("status") == CLOSED
+            if doc is not None and ctx.log_id is not None and doc.get("reopenedBy") == ctx.log_id:
+                counts.reopened += 1  # reopened by an earlier attempt of this run: count it once, here
             if doc is None:
-                ops.append(_insert_op(job, feed_url, token, now))
+                ops.append(_insert_op(job, ctx))
                 op_jobs.append((job, "new"))
             elif doc.get("contentHash") != job.contentHash:
-                ops.append(_update_op(doc["_id"], job, feed_url, token, now))
-                op_jobs.append((job, "updated"))
-            elif (doc.get("lastWrite") or {}).get("token") == token:
+                ops.append(_update_op(doc["_id"], job, ctx, reopen=reopen))
+                op_jobs.append((job, "updated-reopened" if reopen else "updated"))
+                changed.append((job, doc))
+            elif (doc.get("lastWrite") or {}).get("token") == ctx.token:
                 # written by an earlier attempt of this very batch (a retry after a dropped connection)
                 if doc["lastWrite"].get("op") == "insert":
                     counts.new += 1
                 else:
                     counts.updated += 1
+            elif reopen:  # the same content, listed again after it was closed
+                ops.append(_reopen_op(doc["_id"], ctx))
+                op_jobs.append((job, "reopened"))
+                changed.append((job, doc))
             else:
                 counts.unchanged += 1
-                if _needs_touch(doc, feed_url, touch_before):
+                if _needs_touch(doc, ctx.feed_url, touch_before):
                     touch_ids.append(doc["_id"])
+        if changed:  # recorded before the jobs are written: a retry then finds them (same _id), never twice
+            self.changes.add(self._change_docs(changed, ctx))
         retry: list[Job] = []
         if ops:
             retry = self._write(ops, op_jobs, counts)
         if touch_ids:
             # one statement for the whole batch: unchanged jobs cost no per-job round trip
             self.coll.update_many(
-                {"_id": {"$in": touch_ids}}, {"$max": {"lastSeenAt": now}, "$addToSet": {"feeds": feed_url}}
+                {"_id": {"$in": touch_ids}}, {"$max": {"lastSeenAt": ctx.now}, "$addToSet": {"feeds": ctx.feed_url}}
             )
         return counts, retry
 
+    def _change_docs(self, changed: list[tuple[Job, dict[str, Any]]], ctx: _Write) -> list[dict[str, Any]]:
+        """One job_changes document per updated or reopened job: its old content is read only now."""
+        old = {
+            doc["_id"]: doc for doc in self.coll.find({"_id": {"$in": [d["_id"] for _j, d in changed]}}, _OLD_CONTENT)
+        }
+        docs = []
+        for job, state in changed:
+            before = old.get(state["_id"], state)
+            changes = changed_fields(before, content_of(job)) if state.get("contentHash") != job.contentHash else {}
+            if ctx.log_id is not None and state.get("status") == CLOSED:
+                changes["status"] = {"old": CLOSED, "new": OPEN}
+            docs.append(
+                change_doc(f"{ctx.token}:{state['_id']}", state, changes, at=ctx.now, flow_run_id=ctx.flow_run_id,
+                           feed=ctx.feed_url)
+            )  # fmt: skip
+        return docs
+
+    def close(self, keys: Sequence[Key], *, log_id: str, now: datetime, flow_run_id: str | None, feed: str) -> int:
+        """Close the open jobs among `keys` (no feed lists them any more); returns how many this log closed.
+
+        Idempotent: each is stamped `closedBy: log_id`, and the count is of the jobs carrying that stamp,
+        so a retried finish neither closes twice nor counts twice. Each closing is a job_changes document.
+        """
+        closed = 0
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for source, external_id in keys:
+            by_source[source].append(external_id)
+        for source, ids in by_source.items():
+            # by _id: secantusdb scans the collection for an update whose filter is a compound-key `$in`
+            # (116 s of server CPU to close 1,004 of 20,000 jobs); a find by the same filter uses the index
+            ids_found = [
+                doc["_id"] for doc in self.coll.find({"source": source, "externalId": {"$in": ids}}, {"_id": 1})
+            ]
+            self.coll.update_many(
+                {"_id": {"$in": ids_found}, "status": {"$ne": CLOSED}},
+                {"$set": {"status": CLOSED, "closedAt": now, "closedBy": log_id}},
+            )
+            projection = {"source": 1, "externalId": 1}
+            docs = list(self.coll.find({"_id": {"$in": ids_found}, "closedBy": log_id, "status": CLOSED}, projection))
+            self.changes.add(
+                [
+                    change_doc(f"close:{log_id}:{doc['_id']}", doc, {"status": {"old": OPEN, "new": CLOSED}}, at=now,
+                               flow_run_id=flow_run_id, feed=feed)
+                    for doc in docs
+                ]
+            )  # fmt: skip
+            closed += len(docs)
+        return closed
+
     def _write(
-        self, ops: list[InsertOne | UpdateOne], op_jobs: list[tuple[Job, str]], counts: UpsertCounts
+        self, ops: list[InsertOne[dict[str, Any]] | UpdateOne], op_jobs: list[tuple[Job, str]], counts: UpsertCounts
     ) -> list[Job]:
         """Run the writes unordered; count per op; return jobs to re-read (lost an insert race)."""
         try:
@@ -122,10 +208,14 @@ class JobRepo:
         for idx, (_job, kind) in enumerate(op_jobs):
             if idx in failed_idx:
                 continue
-            if kind == "updated":
-                counts.updated += 1
-            else:
+            if kind == "new":
                 counts.new += 1
+            elif kind == "reopened":
+                counts.unchanged += 1  # its content did not change; `reopened` is counted beside the four
+            else:
+                counts.updated += 1
+            if kind.endswith("reopened"):
+                counts.reopened += 1
         return retry
 
     def _read_existing(self, jobs: Sequence[Job]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -135,10 +225,7 @@ class JobRepo:
             by_source[job.source].append(job.externalId)
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for source, ids in by_source.items():
-            cursor = self.coll.find(
-                {"source": source, "externalId": {"$in": ids}},
-                {"source": 1, "externalId": 1, "contentHash": 1, "lastWrite": 1, "lastSeenAt": 1, "feeds": 1},
-            )
+            cursor = self.coll.find({"source": source, "externalId": {"$in": ids}}, _STATE)
             for doc in cursor:
                 found[(doc["source"], doc["externalId"])] = doc
         return found
@@ -148,7 +235,16 @@ class JobRepo:
         return self.coll.count_documents(filter_ or {})
 
 
-def _insert_op(job: Job, feed_url: str, token: str, now: datetime) -> InsertOne:
+class _Write:
+    """Who writes a batch: the feed, the batch token, the run's clock, log and flow run."""
+
+    __slots__ = ("feed_url", "flow_run_id", "log_id", "now", "token")
+
+    def __init__(self, feed_url: str, token: str, now: datetime, log_id: str | None, flow_run_id: str | None) -> None:
+        self.feed_url, self.token, self.now, self.log_id, self.flow_run_id = feed_url, token, now, log_id, flow_run_id
+
+
+def _insert_op(job: Job, ctx: _Write) -> InsertOne[dict[str, Any]]:
     # A plain insert, not an upsert: the batch's read just found no such job, and an insert is ~3x
     # cheaper for the server than an upsert (bench/README.md). If another feed of the board inserts
     # it in between, the unique index refuses ours (duplicate key) and _write sends the job round again.
@@ -157,11 +253,13 @@ def _insert_op(job: Job, feed_url: str, token: str, now: datetime) -> InsertOne:
             "source": job.source,
             "externalId": job.externalId,
             **content_of(job),
-            "firstSeenAt": now,
-            "lastSeenAt": now,
-            "lastChangedAt": now,
-            "feeds": [feed_url],
-            "lastWrite": {"token": token, "op": "insert", "at": now},
+            "status": OPEN,
+            "closedAt": None,
+            "firstSeenAt": ctx.now,
+            "lastSeenAt": ctx.now,
+            "lastChangedAt": ctx.now,
+            "feeds": [ctx.feed_url],
+            "lastWrite": {"token": ctx.token, "op": "insert", "at": ctx.now},
         }
     )
 
@@ -175,16 +273,29 @@ def _needs_touch(doc: dict[str, Any], feed_url: str, touch_before: datetime) -> 
     return feed_url not in (doc.get("feeds") or ())
 
 
-def _update_op(doc_id: Any, job: Job, feed_url: str, token: str, now: datetime) -> UpdateOne:
+def _update_op(doc_id: Any, job: Job, ctx: _Write, *, reopen: bool) -> UpdateOne:
     return UpdateOne(
         {"_id": doc_id},
         {
             "$set": {
                 **content_of(job),
-                "lastSeenAt": now,
-                "lastChangedAt": now,
-                "lastWrite": {"token": token, "op": "update", "at": now},
+                **(_reopened(ctx) if reopen else {}),
+                "lastSeenAt": ctx.now,
+                "lastChangedAt": ctx.now,
+                "lastWrite": {"token": ctx.token, "op": "update", "at": ctx.now},
             },
-            "$addToSet": {"feeds": feed_url},
+            "$addToSet": {"feeds": ctx.feed_url},
         },
     )
+
+
+def _reopen_op(doc_id: Any, ctx: _Write) -> UpdateOne:
+    # lastWrite is not stamped: the content did not change, and a retry recognises the reopening by reopenedBy
+    return UpdateOne(
+        {"_id": doc_id},
+        {"$set": {**_reopened(ctx), "lastSeenAt": ctx.now}, "$addToSet": {"feeds": ctx.feed_url}},
+    )
+
+
+def _reopened(ctx: _Write) -> dict[str, Any]:
+    return {"status": OPEN, "closedAt": None, "reopenedBy": ctx.log_id, "reopenedAt": ctx.now}

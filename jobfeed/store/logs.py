@@ -9,53 +9,42 @@ from bson import ObjectId
 from pymongo import DESCENDING
 from pymongo.collection import Collection
 
-from jobfeed.importlog import LogStatus
+from jobfeed.importlog import ImportLog, LogField, LogStatus
+
+_RUNNING = LogStatus.RUNNING.value
 
 
 class ImportLogRepo:
-    """Writes and reads of ImportLogs (contract: shared/contract.md)."""
+    """Writes and reads of ImportLogs (contract: shared/contract.md; document form: jobfeed.importlog)."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection[dict[str, Any]]) -> None:
         self.coll = collection
 
     def open(self, *, feed_url: str, feed_name: str, flow_run_id: str | None, started_at: datetime) -> str:
         """Write the `running` document a run starts with; returns its id as a string."""
-        doc = {
-            "fileName": feed_url,
-            "feedName": feed_name,
-            "flowRunId": flow_run_id,
-            "startedAt": started_at,
-            "finishedAt": None,
-            "timestamp": None,
-            "durationMs": None,
-            "status": LogStatus.RUNNING.value,
-            "totalFetched": 0,
-            "totalImported": 0,
-            "newJobs": 0,
-            "updatedJobs": 0,
-            "unchangedJobs": 0,
-            "failedJobs": 0,
-            "failures": [],
-            "failuresTruncated": False,
-            "error": None,
-        }
-        return str(self.coll.insert_one(doc).inserted_id)
+        doc = ImportLog(file_name=feed_url, feed_name=feed_name, flow_run_id=flow_run_id, started_at=started_at)
+        return str(self.coll.insert_one(doc.to_doc()).inserted_id)
 
     def finish(self, log_id: str, *, finished_at: datetime, fields: dict[str, Any]) -> dict[str, Any] | None:
         """Finish a `running` log exactly once; returns the final document (None if already finished)."""
-        current = self.coll.find_one({"_id": ObjectId(log_id)}, {"startedAt": 1})
+        current = self.coll.find_one({LogField.ID: ObjectId(log_id)}, {LogField.STARTED_AT: 1})
         if current is None:
             return None
-        duration_ms = int((finished_at - current["startedAt"]).total_seconds() * 1000)
-        update = {**fields, "finishedAt": finished_at, "timestamp": finished_at, "durationMs": max(duration_ms, 0)}
+        duration_ms = int((finished_at - current[LogField.STARTED_AT]).total_seconds() * 1000)
+        update = {
+            **fields,
+            LogField.FINISHED_AT.value: finished_at,
+            LogField.TIMESTAMP.value: finished_at,  # = finishedAt (contract)
+            LogField.DURATION_MS.value: max(duration_ms, 0),
+        }
         return self.coll.find_one_and_update(
-            {"_id": ObjectId(log_id), "status": LogStatus.RUNNING.value},
+            {LogField.ID: ObjectId(log_id), LogField.STATUS: _RUNNING},
             {"$set": update},
             return_document=True,
         )
 
     def get(self, log_id: str) -> dict[str, Any] | None:
-        return self.coll.find_one({"_id": ObjectId(log_id)})
+        return self.coll.find_one({LogField.ID: ObjectId(log_id)})
 
     def latest(
         self,
@@ -68,19 +57,24 @@ class ImportLogRepo:
         """Newest ImportLogs first, optionally for one feed URL / status / before a time."""
         query: dict[str, Any] = {}
         if feed:
-            query["fileName"] = feed
+            query[LogField.FILE_NAME] = feed
         if status:
-            query["status"] = status
+            query[LogField.STATUS] = status
         if before:
-            query["startedAt"] = {"$lt": before}
-        return list(self.coll.find(query).sort("startedAt", DESCENDING).limit(limit))
+            query[LogField.STARTED_AT] = {"$lt": before}
+        return list(self.coll.find(query).sort(LogField.STARTED_AT, DESCENDING).limit(limit))
 
     def for_flow_run(self, flow_run_id: str) -> list[dict[str, Any]]:
-        return list(self.coll.find({"flowRunId": flow_run_id}).sort("startedAt", DESCENDING))
+        return list(self.coll.find({LogField.FLOW_RUN_ID: flow_run_id}).sort(LogField.STARTED_AT, DESCENDING))
 
-    def running(self, *, exclude_flow_run_id: str | None = None) -> list[dict[str, Any]]:
+    def running(self, *, exclude_flow_run_id: str | None = None) -> list[ImportLog]:
         """`running` logs, for crash recovery (never those of the calling run)."""
-        query: dict[str, Any] = {"status": LogStatus.RUNNING.value}
+        query: dict[str, Any] = {LogField.STATUS: _RUNNING}
         if exclude_flow_run_id:
-            query["flowRunId"] = {"$ne": exclude_flow_run_id}
-        return list(self.coll.find(query, {"flowRunId": 1, "startedAt": 1, "fileName": 1}).limit(1000))
+            query[LogField.FLOW_RUN_ID] = {"$ne": exclude_flow_run_id}
+        return [ImportLog.from_doc(doc) for doc in self.coll.find(query).limit(1000)]
+
+    def count_finished_since(self, started_at: datetime) -> int:
+        """Logs started at or after a time that are no longer `running` (the CLI's progress bar)."""
+        query: dict[str, Any] = {LogField.STARTED_AT: {"$gte": started_at}, LogField.STATUS: {"$ne": _RUNNING}}
+        return self.coll.count_documents(query)

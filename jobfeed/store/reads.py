@@ -1,7 +1,9 @@
 """Read-only queries of the dashboard and the read API: plain functions on a `Store`, no Streamlit.
 
 Every query is bounded (limit/skip, a capped count, or a server-side aggregate) and is served by an
-index declared in `jobfeed/store/indexes.py`; the comment there names the query.
+index declared in `jobfeed/store/indexes.py`; the comment there names the query. Nothing here writes,
+and nothing creates an index. `json_safe` and `feed_health` shape what these queries return for
+clients that print JSON (the API, the CLI).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING
 
-from jobfeed.importlog import LogStatus
-from jobfeed.pipeline.normalize import source_for
+from jobfeed.importlog import FAILING_STATUSES, NEUTRAL_STATUSES, OK_STATUSES, LogStatus
+from jobfeed.models import source_for
 from jobfeed.store import Store
 
 PAGE_SIZE = 20
@@ -28,11 +30,15 @@ MAX_RUN_LOGS = 500  # ImportLogs of one flow run = feeds in the run
 MAX_STATS_GROUPS = 20_000  # feeds x days x statuses of a chart window; bounds the aggregate's output
 
 # The history table's columns: `failures` (up to 100 entries per log) stays on the server.
-HISTORY_FIELDS = dict.fromkeys(("fileName", "feedName", "flowRunId", "startedAt", "finishedAt", "durationMs", "status", "totalFetched", "totalImported", "newJobs", "updatedJobs", "unchangedJobs", "failedJobs", "error", "failuresByReason"), 1)  # fmt: skip
+HISTORY_FIELDS = dict.fromkeys(("fileName", "feedName", "flowRunId", "startedAt", "finishedAt", "durationMs", "status", "totalFetched", "totalImported", "newJobs", "updatedJobs", "unchangedJobs", "failedJobs", "closedJobs", "reopenedJobs", "error", "failuresByReason"), 1)  # fmt: skip
 FEED_FIELDS = dict.fromkeys(("url", "name", "lastStatus", "consecutiveFailures", "lastSuccessAt", "lastRunAt", "lastErrorReason", "disabled"), 1)  # fmt: skip
 # Job lists leave the (up to 1 MB) descriptions and the pipeline's write stamps on the server.
 JOB_LIST_FIELDS = {"descriptionHtml": 0, "descriptionText": 0, "lastWrite": 0}
 DEAD_LETTER_FIELDS = {"payload.jobs": 0, "payload.raw": 0}  # a batch's jobs / an item's raw text (up to 256 KB)
+# `jobs.status`: open or closed. Jobs written before the lifecycle existed have none and are open (a missing
+# field matches `None`, and an index on status holds it as null, so both filters stay on the index).
+JOB_STATUSES = ("open", "closed")
+STATUS_QUERY: dict[str, dict[str, Any]] = {"open": {"status": {"$in": ["open", None]}}, "closed": {"status": "closed"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,30 @@ class LogFilter:
         if window:
             query["startedAt"] = window
         return query
+
+
+def json_safe(value: Any) -> Any:
+    """A stored document made JSON-safe, recursively: `_id` becomes `id`, ObjectIds strings, datetimes ISO 8601 Z."""
+    if isinstance(value, dict):
+        return {("id" if k == "_id" else k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, ObjectId):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
+
+
+def feed_health(status: str | None) -> str:
+    """A feed's last status in one word, by the shared status sets: ok, failing, neutral, or unknown."""
+    if status in OK_STATUSES:
+        return "ok"
+    if status in FAILING_STATUSES:
+        return "failing"
+    if status in NEUTRAL_STATUSES:
+        return "neutral"
+    return "unknown"  # never ran, or still running
 
 
 def page_count(total: int, page_size: int = PAGE_SIZE) -> int:
@@ -131,9 +161,9 @@ def feed_daily_stats(store: Store, *, since: datetime, tz: str = "UTC") -> list[
     return [{**row.pop("_id"), **row} for row in store.logs.coll.aggregate(pipeline)]
 
 
-def job_filter(q: str | None, source: str | None) -> dict[str, Any]:
-    """Case-insensitive substring match on title/company/location; the text is regex-escaped."""
-    query: dict[str, Any] = {}
+def job_filter(q: str | None, source: str | None, status: str | None = None) -> dict[str, Any]:
+    """Case-insensitive substring match on title/company/location (regex-escaped), a board, open/closed."""
+    query: dict[str, Any] = dict(STATUS_QUERY.get(status or "", {}))  # None or "all": either status
     if source:
         query["source"] = source
     text = (q or "").strip()[:MAX_QUERY_CHARS]
@@ -145,16 +175,19 @@ def job_filter(q: str | None, source: str | None) -> dict[str, Any]:
 
 
 def search_jobs(
-    store: Store, *, q: str | None = None, source: str | None = None, page: int = 1, page_size: int = PAGE_SIZE
-) -> list[dict[str, Any]]:
+    store: Store, *, q: str | None = None, source: str | None = None, status: str | None = None, page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> list[dict[str, Any]]:  # fmt: skip
     """One page of matching jobs, most recently seen first, without descriptions."""
-    cursor = store.jobs.coll.find(job_filter(q, source), JOB_LIST_FIELDS).sort("lastSeenAt", DESCENDING)
+    cursor = store.jobs.coll.find(job_filter(q, source, status), JOB_LIST_FIELDS).sort("lastSeenAt", DESCENDING)
     return list(cursor.skip(_skip(page, page_size)).limit(page_size))
 
 
-def count_jobs(store: Store, *, q: str | None = None, source: str | None = None, cap: int = COUNT_CAP) -> int:
+def count_jobs(
+    store: Store, *, q: str | None = None, source: str | None = None, status: str | None = None, cap: int = COUNT_CAP
+) -> int:
     """Matching jobs, counted up to `cap` (a regex count reads every candidate)."""
-    return store.jobs.coll.count_documents(job_filter(q, source), limit=cap)
+    return store.jobs.coll.count_documents(job_filter(q, source, status), limit=cap)
 
 
 def job_sources(store: Store) -> list[str]:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from jobfeed.settings import Settings, UiSettings
 from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
-from tests.dashboard.seed import FEEDS, SECRET, make_job, seed_history, seed_jobs
+from tests.support.seed import FEEDS, SECRET, make_job, seed_history, seed_jobs
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 WWR = list(FEEDS)[1]
@@ -66,7 +66,7 @@ def test_feeds_and_jobs(serve_api, store: Store) -> None:
     feeds = api.get("/api/feeds").json()["items"]
     assert {f["name"] for f in feeds} == set(FEEDS.values())
     jobicy = next(f for f in feeds if f["name"] == "jobicy-all")
-    assert jobicy["url"].endswith("token=***") and jobicy["lastStatus"] == "success"
+    assert jobicy["url"].endswith("token=***") and jobicy["lastStatus"] == "success" and jobicy["health"] == "ok"
     assert ISO_Z.match(jobicy["lastSuccessAt"])
 
     jobs = api.get("/api/jobs", params={"limit": 25}).json()["items"]
@@ -103,18 +103,58 @@ def test_healthz_and_docs(serve_api, store: Store) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/api/import-logs", "/api/feeds", "/api/jobs", "/healthz"} <= set(paths)
+    for path in ("/api/import-logs", "/api/feeds", "/api/jobs"):  # guarded: 401 and 503 are documented answers
+        assert {"401", "503"} <= set(paths[path]["get"]["responses"]), path
 
 
-def test_database_down_is_503(serve_api, db_name: str) -> None:
-    down = Settings(
-        mongodb_uri=f"mongodb://u:hunter2@127.0.0.1:{free_port()}/?directConnection=true", mongodb_db=db_name
-    )
-    api = serve_api(settings=down)
-    started = time.monotonic()
-    health = api.get("/healthz")
-    assert health.status_code == 503 and health.json() == {"status": "error", "database": "unreachable"}
-    assert time.monotonic() - started < 4  # bounded below pymongo's 5 s server selection
-    logs = api.get("/api/import-logs")
+def test_docs_load_nothing_from_outside(serve_api, db_name: str) -> None:
+    api = serve_api()
+    page = api.get("/docs").text
+    urls = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", page)
+    assert urls and not [u for u in urls if "//" in u], urls  # no CDN, no absolute URL at all: works offline
+    assets = [u for u in urls if u.endswith((".js", ".css", ".png"))]
+    assert {"/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"} <= set(assets)
+    for url in assets:
+        response = api.get(url)
+        assert response.status_code == 200 and len(response.content) > 100, url
+    spec = api.get(next(u for u in urls if u.endswith(".json"))).json()  # Swagger UI 5 reads OpenAPI 3.1 itself
+    assert spec["openapi"].startswith("3.1.") and "/api/import-logs" in spec["paths"]
+    redoc = api.get("/redoc").text
+    redoc_assets = re.findall(r"""src\s*=\s*['"]([^'"]+\.js)['"]""", redoc)
+    assert redoc_assets and all(u.startswith("/docs-assets/") for u in redoc_assets), redoc_assets
+
+
+@pytest.mark.parametrize("before", ["1700000000", "2026-03-10", "yesterday", "2026-13-40T00:00:00Z"])
+def test_before_must_be_an_iso_datetime(serve_api, store: Store, before: str) -> None:
+    response = serve_api().get("/api/import-logs", params={"before": before})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "before"]
+
+
+def test_read_only_clients_create_no_index(serve_api, db_name: str, mongo_service) -> None:
+    from tests.support.indexes import extra_indexes
+
+    api = serve_api()
+    for path in ("/api/import-logs", "/api/feeds", "/api/jobs", "/healthz"):
+        assert api.get(path).status_code == 200, path
+    assert extra_indexes(mongo_service.client()[db_name]) == {}  # creating them is `jobfeed db init`'s job
+
+
+def test_database_down_is_503(serve_api, db_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobfeed import constants as C
+
+    def down() -> Settings:  # a new URI each time: get_store keeps one client (and its timeouts) per URI
+        uri = f"mongodb://u:hunter2@127.0.0.1:{free_port()}/?directConnection=true"
+        return Settings(mongodb_uri=uri, mongodb_db=db_name)
+
+    with monkeypatch.context() as patch:
+        # Server selection at 60 s: only the probe's own 2 s bound can end it early. The wide gap between
+        # the two (not a speed limit) is what the assertion checks, so it holds on a loaded machine.
+        patch.setattr(C, "MONGO_SERVER_SELECTION_TIMEOUT_MS", 60_000)
+        started = time.monotonic()
+        health = serve_api(settings=down()).get("/healthz")
+        assert health.status_code == 503 and health.json() == {"status": "error", "database": "unreachable"}
+        assert time.monotonic() - started < 20
+    logs = serve_api(settings=down()).get("/api/import-logs")
     assert logs.status_code == 503 and logs.json() == {"detail": "database unavailable"} and "hunter2" not in logs.text
 
 
@@ -135,9 +175,24 @@ def test_serve_binds_loopback_by_default(store: Store, db_name: str) -> None:
                     )
                 time.sleep(0.2)
         assert response.status_code == 200
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        listening = subprocess.run(
+            ["ss", "-ltnH", f"sport = :{port}"], check=True, capture_output=True, text=True
+        ).stdout
         local_addresses = [line.split()[3] for line in listening.splitlines()]
         assert local_addresses == [f"127.0.0.1:{port}"]  # API_HOST unset: loopback only
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_runs_routes_answer_503_when_the_prefect_server_is_down(serve_api, db_name: str) -> None:
+    """PREFECT_API_URL names a server that does not answer: the runs routes say 503, never 500."""
+    from jobfeed.settings import Settings
+    from tests.support.ports import closed_port
+
+    down = Settings(mongodb_db=db_name, prefect_api_url=f"http://127.0.0.1:{closed_port()}/api")
+    api = serve_api(settings=down)
+    for method, path in (("GET", "/api/runs"), ("GET", "/api/runs/00000000-0000-0000-0000-000000000000")):
+        response = api.request(method, path)
+        assert response.status_code == 503, (path, response.status_code, response.text)
+        assert "Prefect" in response.json()["detail"]

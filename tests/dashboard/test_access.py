@@ -9,8 +9,8 @@ import pytest
 from dashboard.sections.access import password_matches
 from jobfeed.settings import reset_settings
 from jobfeed.store import Store
-from tests.dashboard.conftest import no_exception
-from tests.dashboard.seed import FEEDS, add_log, texts
+from tests.support.dashboard import no_exception
+from tests.support.seed import FEEDS, add_log, texts
 
 pytestmark = pytest.mark.usefixtures("db_name")
 
@@ -29,7 +29,7 @@ def assert_gated(at) -> None:
 
 @pytest.mark.parametrize("where", ["env", "secrets"])
 def test_password_is_required_before_anything_shows(open_page, store: Store, monkeypatch, where: str) -> None:
-    add_log(store, url=list(FEEDS)[0], started=datetime.now(UTC))
+    add_log(store, url=next(iter(FEEDS)), started=datetime.now(UTC))
     secrets = {}
     if where == "env":
         monkeypatch.setenv("DASHBOARD_PASSWORD", "correct horse")
@@ -54,7 +54,7 @@ def test_password_is_required_before_anything_shows(open_page, store: Store, mon
 def test_other_pages_are_gated_too(open_page, monkeypatch) -> None:
     monkeypatch.setenv("DASHBOARD_PASSWORD", "pw")
     reset_settings()
-    at = open_page("views/jobs.py")  # a deep link runs app.py too, whose gate stops before navigation
+    at = open_page("jobs")  # a deep link runs app.py too, whose gate stops before navigation
     assert_gated(at)
     assert "Jobs" not in [t.value for t in at.title]
 

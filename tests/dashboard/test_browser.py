@@ -20,12 +20,10 @@ from jobfeed.cli.dashboard import streamlit_command
 from jobfeed.importlog import LogStatus
 from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
-from tests.conftest import ROOT
-from tests.dashboard.seed import FEEDS, SECRET, add_log, make_job, seed_history, seed_jobs
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.paths import ROOT
+from tests.support.seed import FEEDS, SECRET, add_log, make_job, seed_history, seed_jobs
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 README_SHOT = ROOT / "docs" / "img" / "import-history.png"
 PASSWORD = "browser-test-pw"
 START_TIMEOUT_S = 60
@@ -127,6 +125,17 @@ def test_history_and_a_hostile_job_in_chromium(dashboard: str, store: Store, tmp
             page.wait_for_timeout(500)  # let the grid finish painting before the picture
             shot = tmp_path / "import-history.png"
             page.screenshot(path=str(shot))
+
+            # a feed run that starts now appears by itself: the table's fragment re-reads, the page never reloads
+            page.evaluate("window.__stayed = true")
+            later = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+            add_log(store, url=list(FEEDS)[2], started=later, status=LogStatus.RUNNING, flow_run_id="run-later")
+            shown = later.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M:%S")
+            deadline = time.monotonic() + 20  # one 5 s tick, the 2 s query cache, and a slow shared machine
+            while shown not in grid.locator("td").all_inner_texts():
+                assert time.monotonic() < deadline, "the new run never appeared"
+                page.wait_for_timeout(500)
+            assert page.evaluate("window.__stayed") is True
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000

@@ -6,12 +6,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import streamlit as st
 
-from jobfeed.importlog import LogStatus
+from dashboard.sections.history import IDLE_REFRESH_S
+from jobfeed.importlog import LogStatus, UpsertCounts, summary_fields
 from jobfeed.settings import reset_settings
 from jobfeed.store import Store
-from tests.dashboard.conftest import no_exception
-from tests.dashboard.seed import FEEDS, SECRET, T0, add_log, seed_history, texts
+from tests.support.dashboard import no_exception
+from tests.support.seed import FEEDS, SECRET, T0, add_log, seed_history, texts
 
 pytestmark = pytest.mark.usefixtures("db_name")
 
@@ -106,7 +108,7 @@ def _local(value: datetime, zone: str) -> str:
 
 def test_times_follow_the_browser_zone_or_the_setting(open_page, store: Store, monkeypatch) -> None:
     started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    add_log(store, url=list(FEEDS)[0], started=started)
+    add_log(store, url=next(iter(FEEDS)), started=started)
     at = open_page(context={"timezone": "Asia/Tokyo"})
     assert table(at)["started"].iloc[0] == _local(started, "Asia/Tokyo")
     assert "Times are shown in **Asia/Tokyo** (default: your browser's zone)." in [c.value for c in at.caption]
@@ -123,10 +125,10 @@ def test_times_follow_the_browser_zone_or_the_setting(open_page, store: Store, m
 
 def test_default_period_is_the_last_seven_days(open_page, store: Store) -> None:
     now = datetime.now(UTC)
-    recent = add_log(store, url=list(FEEDS)[0], started=now - timedelta(days=1))
+    recent = add_log(store, url=next(iter(FEEDS)), started=now - timedelta(days=1))
     add_log(store, url=list(FEEDS)[1], started=now - timedelta(days=10))
     store.feeds.record_run(
-        list(FEEDS)[0], name="jobicy-all", status="success", now=now, conditional=None, error_reason=None
+        next(iter(FEEDS)), name="jobicy-all", status="success", now=now, conditional=None, error_reason=None
     )
     at = open_page()
     assert at.selectbox(key="history-period").value == "last 7 days"
@@ -136,18 +138,49 @@ def test_default_period_is_the_last_seven_days(open_page, store: Store) -> None:
     assert "No import matches these filters" in at.info[0].value
 
 
-def test_running_import_refreshes_the_page(open_page, store: Store) -> None:
-    add_log(store, url=list(FEEDS)[0], started=datetime.now(UTC), status=LogStatus.RUNNING)
+def test_running_import_updates_the_table_in_place(open_page, store: Store, timers) -> None:
+    add_log(store, url=next(iter(FEEDS)), started=datetime.now(UTC), status=LogStatus.RUNNING)
     at = open_page()
     rows = table(at)
     assert rows["status"].iloc[0] == "running" and rows["duration"].iloc[0] == ""
     assert "this table refreshes every 5 s" in texts(at)
+    assert timers.only()[1] == 5  # a st.fragment with run_every=DASHBOARD_REFRESH_S
+
+    second = add_log(store, url=list(FEEDS)[1], started=datetime.now(UTC), status=LogStatus.RUNNING)
+    st.cache_data.clear()  # as the 2 s TTL would have by the next tick
+    at = timers.tick(at)
+    no_exception(at)
+    assert not at.title  # only the fragment ran: the page around it was not redrawn
+    assert table(at)["detail"].iloc[0] == f"run?log={second}" and len(table(at)) == 2
+
+    for log_id in (second, *(str(d["_id"]) for d in store.logs.coll.find({"_id": {"$ne": second}}))):
+        finish(store, log_id)
+    st.cache_data.clear()
+    at = timers.tick(at)  # the runs ended: the fragment asks for a full rerun, which slows its timer down
+    no_exception(at)
+    assert [t.value for t in at.title] == ["Import history"] and set(table(at)["status"]) == {"success"}
+    assert timers.only()[1] == IDLE_REFRESH_S and "refreshes every" not in texts(at)
 
 
-def test_finished_imports_do_not_refresh(open_page, store: Store) -> None:
-    add_log(store, url=list(FEEDS)[0], started=datetime.now(UTC))
+def test_an_import_started_later_shows_up_without_a_reload(open_page, store: Store, timers) -> None:
+    add_log(store, url=next(iter(FEEDS)), started=datetime.now(UTC) - timedelta(hours=1))
     at = open_page()
     assert len(table(at)) == 1 and "refreshes every" not in texts(at)
+    assert timers.only()[1] == IDLE_REFRESH_S  # idle: it looks for a new run now and then
+
+    add_log(store, url=list(FEEDS)[1], started=datetime.now(UTC), status=LogStatus.RUNNING)
+    st.cache_data.clear()
+    at = timers.tick(at)
+    no_exception(at)
+    assert list(table(at)["status"]) == ["running", "success"]
+    assert "this table refreshes every 5 s" in texts(at) and timers.only()[1] == 5
+
+
+def finish(store: Store, log_id: str) -> None:
+    """Finish a `running` log as the pipeline does."""
+    counts = UpsertCounts(2, 0, 0, [])
+    fields = summary_fields(status=LogStatus.SUCCESS, counts=counts, error=None)
+    store.logs.finish(log_id, finished_at=datetime.now(UTC), fields=fields)
 
 
 def test_database_down_shows_an_error_not_a_traceback(open_page, monkeypatch) -> None:

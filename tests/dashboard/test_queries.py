@@ -11,7 +11,7 @@ from dashboard import queries
 from jobfeed.settings import reset_settings
 from jobfeed.store import Store, reads
 from jobfeed.store.reads import LogFilter
-from tests.dashboard.seed import FEEDS, T0, make_job, seed_dead_letters, seed_history, seed_jobs
+from tests.support.seed import FEEDS, T0, make_job, seed_dead_letters, seed_history, seed_jobs
 
 WWR = list(FEEDS)[1]
 

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-JOBFEED = [sys.executable, "-m", "jobfeed"]
+from tests.support.cli import jobfeed, user_env, without_prefect
 
 
 @pytest.fixture
 def cli_env(db_name: str, prefect_harness: None) -> dict[str, str]:
     """The environment of a user pointed at the test servers (Prefect: the harness's API)."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(MONGODB_DB=db_name, PREFECT_API_URL=str(PREFECT_API_URL.value()), FETCH_ALLOW_HOSTS="127.0.0.1")
-    return env
-
-
-def jobfeed(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*JOBFEED, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    return user_env(MONGODB_DB=db_name)
 
 
 def write_feeds(tmp_path: Path, urls: list[str]) -> Path:
@@ -79,3 +67,32 @@ def test_bad_config_exits_2_with_one_line(cli_env, args: list[str], env_extra: d
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_db_init_creates_the_indexes_and_says_so(db_name: str, mongo_service) -> None:
+    from tests.support.indexes import declared_indexes, extra_indexes
+
+    env = without_prefect(MONGODB_DB=db_name)
+    db = mongo_service.client()[db_name]
+    assert extra_indexes(db) == {}  # a fresh database: nothing until someone asks
+    first = jobfeed(env, "db", "init")
+    assert first.returncode == 0, first.stderr
+    declared = declared_indexes()
+    assert extra_indexes(db) == declared
+    total = sum(len(names) for names in declared.values())
+    assert (
+        f"{total} index(es) created, 0 already present" in first.stdout
+        and "created  jobs.source_externalId" in first.stdout
+    )
+    again = jobfeed(env, "db", "init")  # idempotent
+    assert again.returncode == 0 and f"0 index(es) created, {total} already present" in again.stdout
+
+
+def test_db_init_on_an_unreachable_database_exits_1(db_name: str) -> None:
+    from jobfeed.stack.procs import free_port
+
+    uri = f"mongodb://app:hunter2@127.0.0.1:{free_port()}/?directConnection=true"
+    env = without_prefect(MONGODB_URI=uri)
+    result = jobfeed(env, "db", "init")
+    assert result.returncode == 1 and "cannot reach MongoDB" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout and "Traceback" not in result.stderr

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +13,8 @@ import pytest
 from jobfeed.settings import Settings
 from jobfeed.stack import local as stack
 from jobfeed.stack.procs import free_port
+from tests.support.cli import jobfeed
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -40,15 +38,8 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
     try:
         statuses = stack.up(settings, prefect=True, worker=False)
         assert {s.name: s.state for s in statuses}["prefect"] == "started", statuses
-        cli_env = {k: v for k, v in os.environ.items()}
-        deploy = subprocess.run(
-            [sys.executable, "-m", "jobfeed", "deploy"],
-            env=cli_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        cli_env = dict(os.environ)
+        deploy = jobfeed(cli_env, "deploy", timeout=300)
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "import-feeds/hourly" in deploy.stdout
         statuses = stack.up(settings, prefect=True, worker=True)
@@ -90,14 +81,7 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
     from jobfeed.cli import deploy
 
     # run-now --watch: the worker runs the flow; its ImportLog carries the flow run id
-    run = subprocess.run(
-        [sys.executable, "-m", "jobfeed", "run-now", "--watch"],
-        env=deployed,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = jobfeed(deployed, "run-now", "--watch", timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     logs = store.logs.latest(limit=5)
     assert len(logs) == 1 and logs[0]["status"] == "success" and logs[0]["newJobs"] == 3

@@ -32,13 +32,6 @@ def run_flow(store: Store, urls: list[str]) -> dict[str, dict[str, Any]]:
     return {log["fileName"]: log for log in logs}
 
 
-@pytest.fixture
-def served(feed_server):
-    """The feed server, with any edits a test makes undone afterwards."""
-    yield feed_server
-    feed_server.reset()
-
-
 def counts(log: dict[str, Any]) -> tuple[int, int, int, int, str]:
     return (log["newJobs"], log["updatedJobs"], log["unchangedJobs"], log["failedJobs"], log["status"])
 

@@ -9,7 +9,7 @@ import pytest
 
 from jobfeed.pipeline.redrive import batch_payload, redrive_letter
 from jobfeed.store import Store
-from tests.integration.test_store import make_job
+from tests.support.seed import make_job
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -7,6 +7,7 @@ jobs collection holds exactly the distinct jobs of the feeds; the count invarian
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterator
@@ -172,7 +173,7 @@ def test_two_workers_share_runs_and_feed_locks_keep_imports_apart(cluster: Clust
                 assert (log.get("error") or {}).get("reason") == "locked", log
                 skipped_locked += 1
         assert imported, f"no run imported {url}"
-        for earlier, later in zip(imported, imported[1:]):
+        for earlier, later in itertools.pairwise(imported):
             overlap = (earlier["finishedAt"] - later["startedAt"]).total_seconds()
             assert overlap < OVERLAP_SLACK_S, f"{url} imported by two runs at once ({overlap:.1f} s): {earlier} {later}"
     assert skipped_locked > 0, "no run was ever locked out: the runs did not overlap, so nothing was tested"

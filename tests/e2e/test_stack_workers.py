@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -14,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from jobfeed.stack import procs as P
+from tests.support.cli import jobfeed, without_prefect
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A user's environment for a private stack: every server on a free port, state in tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env = without_prefect()
     env.update({
         "MONGODB_URI": f"mongodb://127.0.0.1:{P.free_port()}/?directConnection=true&retryWrites=false",
         "REDIS_URL": f"redis://127.0.0.1:{P.free_port()}/0",
@@ -35,11 +32,6 @@ def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         yield env
     finally:
         jobfeed(env, "stack", "down")  # stops whatever the test left running; a no-op after its own down
-
-
-def jobfeed(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jobfeed", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=180)  # fmt: skip
 
 
 def _pool_worker_names(api: str, pool: str, expected: int, timeout: float = 30) -> set[str]:

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
-from jobfeed.ops.metrics import build_registry, serve_metrics
 from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
-
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-A = "https://a.example/feed?key=SECRET"
-A_LABEL = "https://a.example/feed?key=***"
-B = "https://b.example/jobs.rss"
-
-
-def _log(feed: str, status: str, finished: datetime | None, *, new: int = 0, updated: int = 0, unchanged: int = 0,
-         failed: int = 0, fetch_ms: float | None = None, duration_ms: int | None = None) -> dict[str, Any]:  # fmt: skip
-    return {"fileName": feed, "feedName": feed.split("/")[2], "status": status, "startedAt": (finished or NOW) - timedelta(minutes=1),
-            "finishedAt": finished, "timestamp": finished, "newJobs": new, "updatedJobs": updated, "unchangedJobs": unchanged,
-            "failedJobs": failed, "totalFetched": new + updated + unchanged + failed, "fetchMs": fetch_ms, "durationMs": duration_ms}  # fmt: skip
+from tests.support.metrics import A_LABEL, NOW, A, B, scrape, seed, serving, value
+from tests.support.metrics import import_log as _log
 
 
 class Clock:
@@ -41,47 +28,8 @@ class Clock:
 @pytest.fixture
 def endpoint(store: Store) -> Iterator[tuple[str, Clock]]:
     clock = Clock()
-    port = free_port()
-    server, thread = serve_metrics("127.0.0.1", port, build_registry(lambda: store, clock=clock))
-    yield f"http://127.0.0.1:{port}/metrics", clock
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-
-
-def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of one scrape, keyed by (sample name, labels)."""
-    response = httpx.get(url, timeout=10)
-    assert response.status_code == 200
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def value(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
-    return samples[(name, frozenset(labels.items()))]
-
-
-def seed(store: Store) -> None:
-    store.logs.coll.insert_many([
-        _log(A, "success", NOW - timedelta(days=2), new=3, updated=1, unchanged=6, fetch_ms=120, duration_ms=900),
-        _log(A, "failed", NOW - timedelta(days=1), duration_ms=40),  # failed before any fetch: no fetchMs
-        _log(A, "success", NOW - timedelta(minutes=10), new=1, unchanged=9, fetch_ms=2600, duration_ms=4000),
-        _log(B, "partial", NOW - timedelta(hours=3), new=2, failed=1, fetch_ms=250, duration_ms=61000),
-        _log(B, "running", None),  # in progress: counted nowhere but runs_in_progress
-    ])  # fmt: skip
-    store.feeds.coll.insert_many([
-        {"url": A, "name": "a-all", "consecutiveFailures": 0, "disabled": False, "lastSuccessAt": NOW - timedelta(minutes=10)},
-        {"url": B, "name": "b-rss", "consecutiveFailures": 12, "disabled": True, "lastSuccessAt": None},
-    ])  # fmt: skip
-    store.dead_letters.coll.insert_many([
-        {"key": "k1", "reason": "db_error", "redrivenAt": None},
-        {"key": "k2", "reason": "db_error", "redrivenAt": None},
-        {"key": "k3", "reason": "item_invalid"},
-        {"key": "k4", "reason": "db_error", "redrivenAt": NOW},
-    ])  # fmt: skip
+    with serving(lambda: store, clock=clock) as url:
+        yield url, clock
 
 
 def test_scrape_reports_exact_totals_and_state(store: Store, endpoint: tuple[str, Clock]) -> None:
@@ -173,13 +121,62 @@ def test_unreachable_mongo_reports_store_down() -> None:
     client: MongoClient = MongoClient(f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
                                       serverSelectionTimeoutMS=300, connectTimeoutMS=300)  # fmt: skip
     dead = Store(client, "nowhere")
-    port = free_port()
-    server, _thread = serve_metrics("127.0.0.1", port, build_registry(lambda: dead))
     try:
-        samples = scrape(f"http://127.0.0.1:{port}/metrics")
+        with serving(lambda: dead) as url:
+            samples = scrape(url)
     finally:
-        server.shutdown()
-        server.server_close()
         client.close()
     assert value(samples, "jobfeed_store_up") == 0
     assert not any(name.startswith("jobfeed_jobs") for name, _ in samples)
+
+
+def test_scrape_creates_no_index(db_name: str, mongo_service) -> None:
+    from jobfeed.store import get_store
+    from tests.support.indexes import extra_indexes
+
+    with serving(get_store) as url:  # what `jobfeed.ops.metrics` serves
+        samples = scrape(url)
+    assert value(samples, "jobfeed_store_up") == 1 and value(samples, "jobfeed_runs_in_progress") == 0
+    assert extra_indexes(mongo_service.client()[db_name]) == {}  # the exporter only reads
+
+
+def test_closed_and_reopened_jobs_are_counters_beside_the_outcomes(store: Store, endpoint: tuple[str, Clock]) -> None:
+    store.logs.coll.insert_many([
+        {**_log(A, "success", NOW - timedelta(hours=2), new=1), "closedJobs": 3, "reopenedJobs": 1},
+        {**_log(A, "success", NOW - timedelta(hours=1), unchanged=1), "closedJobs": 2, "reopenedJobs": 0},
+        _log(B, "success", NOW - timedelta(hours=1), new=4),  # a log from before the lifecycle: no such fields
+    ])  # fmt: skip
+    samples = scrape(endpoint[0])
+    assert value(samples, "jobfeed_jobs_closed_total", feed=A_LABEL) == 5
+    assert value(samples, "jobfeed_jobs_reopened_total", feed=A_LABEL) == 1
+    assert (
+        value(samples, "jobfeed_jobs_closed_total", feed=B)
+        == value(samples, "jobfeed_jobs_reopened_total", feed=B)
+        == 0
+    )
+    assert {dict(labels)["outcome"] for (name, labels) in samples if name == "jobfeed_jobs_total"} == {
+        "new", "updated", "unchanged", "failed"
+    }  # fmt: skip
+
+
+def test_failures_by_reason_count_failed_feeds_and_items_exactly(store: Store, endpoint: tuple[str, Clock]) -> None:
+    url, clock = endpoint
+    timeout = {"reason": "timeout", "message": "read timed out"}
+    store.logs.coll.insert_many([
+        {**_log(A, "failed", NOW - timedelta(days=1)), "error": timeout},
+        {**_log(A, "failed", NOW - timedelta(minutes=5)), "error": timeout},  # not settled yet: the fresh window
+        {**_log(A, "partial", NOW - timedelta(hours=2), new=1, failed=150),
+         "failuresByReason": {"item_invalid": 148, "db_error": 2}, "failures": [{"reason": "item_invalid"}] * 100},
+        {**_log(B, "success", NOW - timedelta(hours=2), new=1), "failuresByReason": {}, "error": None},
+        {**_log(B, "running", None), "error": {"reason": "http_5xx", "message": "not finished: not counted"}},
+    ])  # fmt: skip
+    for samples in (scrape(url), scrape(url)):  # the second scrape adds the settled cache to the fresh window
+        assert value(samples, "jobfeed_feed_failures_total", feed=A_LABEL, reason="timeout") == 2
+        assert value(samples, "jobfeed_item_failures_total", feed=A_LABEL, reason="item_invalid") == 148
+        assert value(samples, "jobfeed_item_failures_total", feed=A_LABEL, reason="db_error") == 2
+        # a feed without failures still has a series (reason "none", 0), so rate() works before the first one
+        assert value(samples, "jobfeed_feed_failures_total", feed=B, reason="none") == 0
+        assert value(samples, "jobfeed_item_failures_total", feed=B, reason="none") == 0
+        assert not any(dict(labels).get("reason") == "http_5xx" for _, labels in samples)
+    clock.now = NOW + timedelta(days=1)  # everything settled: served from the cache alone
+    assert value(scrape(url), "jobfeed_feed_failures_total", feed=A_LABEL, reason="timeout") == 2

@@ -12,9 +12,11 @@ import pymongo
 import pytest
 import redis
 
+from jobfeed.ops.prefect import local_prefect_api_url
 from jobfeed.settings import Settings
 from jobfeed.stack import local as stack
 from jobfeed.stack import procs as P
+from tests.support.indexes import declared_indexes, extra_indexes
 
 
 def _settings(state_dir: Path, mongo_uri: str, redis_url: str, prefect_api_url: str) -> Settings:
@@ -62,9 +64,11 @@ def test_up_status_idempotent_down(settings: Settings) -> None:
     assert all(s.pid and (settings.state_dir / "run" / f"{s.name}.pid").exists() for s in started.values())
     assert "pw-s3cret" not in started["redis"].url and ":***@" in started["redis"].url
 
-    # the servers really answer, with the settings' own URLs
+    # the servers really answer, with the settings' own URLs; `up` created the database's indexes
     with pymongo.MongoClient(settings.mongodb_uri, serverSelectionTimeoutMS=2000) as client:
         client.jobfeed.probe.insert_one({"_id": "kept"})
+        assert extra_indexes(client[settings.mongodb_db]) == declared_indexes()
+    assert f"indexes of `{settings.mongodb_db}`: " in started["mongo"].detail
     assert redis.Redis.from_url(settings.redis_url).ping() is True
 
     status = _by_name(stack.status(settings))
@@ -136,11 +140,14 @@ def test_port_taken_by_a_foreign_process_fails_clearly(settings: Settings) -> No
     assert not result["mongo"].ok and result["redis"].ok
 
 
+# The reachability probes try 10.255.255.1 and the SRV lookup's DNS server: the sealed test network
+# (tests/support/netseal.py) refuses both at once, which is all "not reachable" needs.
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_external_urls_start_nothing(tmp_path: Path) -> None:
     settings = _settings(
         tmp_path / "state",
         "mongodb+srv://app:hunter2@cluster0.example.invalid/jobfeed",
-        "redis://:hunter2@10.255.255.1:6379/0",  # unroutable: the reachability probe times out quickly
+        "redis://:hunter2@10.255.255.1:6379/0",  # not loopback, so external; never actually reached
         "https://prefect.example.invalid/api",
     )
     try:
@@ -152,7 +159,7 @@ def test_external_urls_start_nothing(tmp_path: Path) -> None:
         assert not list(settings.state_dir.glob("run/*.pid"))
         assert {s.state for s in stack.status(settings)} == {"external"}
         assert {s.state for s in stack.down(settings)} == {"external"}
-        assert stack.local_prefect_api_url(settings) is None
+        assert local_prefect_api_url(settings) is None
     finally:
         stack.down(settings)
 
@@ -167,14 +174,14 @@ def test_prefect_server_up_health_down(tmp_path: Path) -> None:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(f"{api_url}/health", timeout=5) as response:
             assert response.status == 200 and response.read().strip() == b"true"
-        assert stack.local_prefect_api_url(settings) == api_url
+        assert local_prefect_api_url(settings) == api_url
         assert (settings.state_dir / "prefect" / "prefect.db").exists(), "its SQLite DB lives in the state dir"
         assert _by_name(stack.status(settings))["prefect"].state == "running"
     finally:
         stopped = _by_name(stack.down(settings))
     assert stopped["prefect"].state == "stopped"
     assert not P.port_in_use(_port(api_url))
-    assert stack.local_prefect_api_url(settings) is None
+    assert local_prefect_api_url(settings) is None
 
 
 @pytest.mark.parametrize(

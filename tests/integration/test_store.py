@@ -12,26 +12,11 @@ from pymongo import MongoClient, monitoring
 
 from jobfeed.constants import LAST_SEEN_REFRESH_S
 from jobfeed.importlog import LogStatus
-from jobfeed.models import ConditionalState, Job
+from jobfeed.models import ConditionalState
 from jobfeed.store import Store
+from tests.support.seed import make_job
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-def make_job(i: int, title: str = "Engineer", source: str = "jobicy.com") -> Job:
-    return Job(
-        source=source,
-        externalId=f"https://jobicy.com/?p={i}",
-        title=f"{title} {i}",
-        company="ACME",
-        location="Remote",
-        jobType="full-time",
-        category="Dev",
-        url=f"https://jobicy.com/jobs/{i}",
-        descriptionHtml="<p>line one</p>\n<p>line two</p>",
-        publishedAt=NOW,
-        contentHash=f"hash-{title}-{i}",
-    )
 
 
 def test_new_unchanged_updated_counts_are_exact(store: Store) -> None:
@@ -42,7 +27,7 @@ def test_new_unchanged_updated_counts_are_exact(store: Store) -> None:
     second = store.jobs.upsert_batch(jobs, feed_url="f1", token="run2:0", now=NOW + timedelta(hours=1))
     assert (second.new, second.updated, second.unchanged) == (0, 0, 10)
 
-    edited = [make_job(i, "Senior") if i < 3 else make_job(i) for i in range(12)]
+    edited = [make_job(i, title=f"Senior {i}") if i < 3 else make_job(i) for i in range(12)]
     third = store.jobs.upsert_batch(edited, feed_url="f1", token="run3:0", now=NOW + timedelta(hours=2))
     assert (third.new, third.updated, third.unchanged) == (2, 3, 7)
     assert store.jobs.count() == 12
@@ -57,7 +42,7 @@ def test_new_unchanged_updated_counts_are_exact(store: Store) -> None:
 
 def test_retry_of_half_written_batch_counts_the_same(store: Store) -> None:
     store.jobs.upsert_batch([make_job(0)], feed_url="f1", token="old", now=NOW)
-    batch = [make_job(0, "Changed")] + [make_job(i) for i in range(1, 6)]
+    batch = [make_job(0, title="Changed 0")] + [make_job(i) for i in range(1, 6)]
     # attempt 1 "crashed" after writing the first four ops
     store.jobs.upsert_batch(batch[:4], feed_url="f1", token="run:7", now=NOW)
     retried = store.jobs.upsert_batch(batch, feed_url="f1", token="run:7", now=NOW)
@@ -168,7 +153,16 @@ def test_import_log_finishes_once(store: Store) -> None:
 
 @pytest.mark.parametrize(
     ("statuses", "failures", "has_success"),
-    [(["failed", "failed"], 2, False), (["failed", "success"], 0, True), (["not_modified"], 0, True)],
+    [
+        (["failed", "failed"], 2, False),
+        (["failed", "success"], 0, True),
+        (["not_modified"], 0, True),
+        # partial neither adds to a streak nor ends one: only `failed` counts, only OK statuses reset
+        (["failed", "partial", "failed"], 2, False),
+        (["failed", "failed", "partial"], 2, False),
+        (["partial"], 0, False),
+        (["failed", "partial", "not_modified"], 0, True),
+    ],
 )
 def test_feed_state_streaks(store: Store, statuses: list[str], failures: int, has_success: bool) -> None:
     for status in statuses:
@@ -217,8 +211,10 @@ def test_ensure_indexes_creates_the_declared_ones_and_drops_retired_ones(store: 
     from jobfeed.store.indexes import INDEXES, RETIRED, ensure_indexes
 
     store.db.jobs.create_index([("source", 1), ("publishedAt", -1)], name="source_publishedAt")  # an older version's
-    ensure_indexes(store.db)
-    ensure_indexes(store.db)  # idempotent
+    first = ensure_indexes(store.db)
+    again = ensure_indexes(store.db)  # idempotent
+    assert first.dropped == ["jobs.source_publishedAt"] and first.created == []  # the `store` fixture made them
+    assert again.created == again.dropped == [] and len(again.existing) == sum(map(len, INDEXES.values()))
     names = set(store.db.jobs.index_information())
     assert {model.document["name"] for model in INDEXES["jobs"]} <= names
     assert not names & set(RETIRED["jobs"])

@@ -13,17 +13,9 @@ import pytest
 from pymongo.errors import AutoReconnect
 
 from jobfeed.pipeline.spool import FeedSpool, spool_root
-from tests.reliability.conftest import (
-    FlowResult,
-    GatedFeedServer,
-    Pipeline,
-    check_log,
-    in_thread,
-    item,
-    many_items_feed,
-    rss,
-    wait_until,
-)
+from tests.support.feeds import item, many_items_feed, rss
+from tests.support.gated_server import GatedFeedServer
+from tests.support.pipeline import FlowResult, Pipeline, check_log, in_thread, wait_until
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -261,7 +253,7 @@ def test_feeds_of_one_board_racing_on_shared_jobs_count_each_job_once(
     for r in range(rounds):  # fresh jobs every round: every shared job is raced for anew
         shared = [item(f"r{r}-shared-{i}", f"Shared {i}") for i in range(shared_n)]
         bodies = {
-            name: rss("\n".join(shared + [item(f"r{r}-{name}-{i}", f"Own {i}") for i in range(own_n)])).encode()
+            name: rss("\n".join(shared + [item(f"r{r}-{name}-{i}", f"Own {i}") for i in range(own_n)]))
             for name in ("a", "b")
         }
         urls = [gated.set(f"round{r}-{name}.xml", body) for name, body in bodies.items()]

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.reliability.conftest import _forget_process_state, check_log, item, rss
+from tests.support.feeds import item, rss
+from tests.support.pipeline import check_log, forget_process_state
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -52,26 +53,24 @@ LOGIN_WALL = b"""<!DOCTYPE html>
 <html><head><title>Sign in to continue</title></head>
 <body><form action="/login" method="post"><input name="user"><input name="password" type="password"></form></body></html>
 """
-CAFE_UTF8_DECL_LATIN1_BYTES = rss(item("enc-1", "Caf\xe9 Manager")).encode("latin-1")
-CAFE_NO_DECL_LATIN1_BYTES = rss(item("enc-2", "Caf\xe9 Manager"), decl="").encode("latin-1")
-CAFE_LATIN1_DECL_UTF8_BYTES = rss(
-    item("enc-3", "Caf\xe9 Manager"), decl='<?xml version="1.0" encoding="ISO-8859-1"?>'
-).encode()
-UNKNOWN_ENCODING = rss(item("enc-4"), decl='<?xml version="1.0" encoding="x-klingon-9"?>').encode()
+CAFE_UTF8_DECL_LATIN1_BYTES = rss(item("enc-1", "Caf\xe9 Manager"), encoding="latin-1")
+CAFE_NO_DECL_LATIN1_BYTES = rss(item("enc-2", "Caf\xe9 Manager"), decl="", encoding="latin-1")
+CAFE_LATIN1_DECL_UTF8_BYTES = rss(item("enc-3", "Caf\xe9 Manager"), decl='<?xml version="1.0" encoding="ISO-8859-1"?>')
+UNKNOWN_ENCODING = rss(item("enc-4"), decl='<?xml version="1.0" encoding="x-klingon-9"?>')
 EMPTY_TITLES = rss(
     "\n".join([item("t-1", ""), item("t-2", "   \n\t "), item("t-3", "<![CDATA[ ]]>"), item("t-4", "Real Title")])
-).encode()
+)
 ABSURD_DATES = rss("\n".join([
     item("d-1900", "Old", pub="Mon, 01 Jan 1900 00:00:00 +0000"),
     item("d-2999", "Future", pub="Tue, 01 Jan 2999 00:00:00 +0000"),
     item("d-junk", "Junk date", pub="the day after tomorrow"),
     item("d-ok", "Fine", pub="Mon, 03 Nov 2025 10:00:00 +0000"),
-])).encode()  # fmt: skip
+]))  # fmt: skip
 BIG_DESCRIPTION = rss(
     item("big-1", "Huge posting", description="<![CDATA[<p>" + "x" * BIG_DESCRIPTION_CHARS + "</p>]]>")
     + "\n"
     + item("big-2", "Normal posting")
-).encode()
+)
 CONTROL_CHARS_IN_JSON = (
     b'{"jobs":[{"id":1,"jobTitle":"Night\x0b Shift\x00","companyName":"ACME","url":"https://x.example/1"}]}'
 )
@@ -99,7 +98,7 @@ def cases(base_url: str, canary: Path) -> list[Case]:
         Case("login-wall-after-redirect", "redirect?to=/rel-login.html", reason="blocked_html", message_has="Sign in"),
         # --- broken XML
         Case("truncated-xml", "truncated_feed.xml", reason="xml_malformed", message_has="line"),
-        Case("undefined-html-entity", "rel-nbsp.xml", rss(item("nb-1", "A&nbsp;B")).encode(), reason="xml_malformed",
+        Case("undefined-html-entity", "rel-nbsp.xml", rss(item("nb-1", "A&nbsp;B")), reason="xml_malformed",
              message_has="undefined entity"),
         Case("zero-byte-body", "rel-empty.xml", b"", reason="xml_malformed", message_has="empty"),
         # --- encodings: a wrong or missing declaration never fails the feed
@@ -156,7 +155,7 @@ def hostile(feed_server: Any, mongo_service: Any, prefect_harness: None,
     client.drop_database(DB)
     patch = pytest.MonkeyPatch()
     patch.setenv("MONGODB_DB", DB)
-    _forget_process_state()
+    forget_process_state()
     feed_server.reset()
     table = cases(feed_server.base_url, canary)
     for case in table:
@@ -174,7 +173,7 @@ def hostile(feed_server: Any, mongo_service: Any, prefect_harness: None,
     finally:
         feed_server.reset()
         patch.undo()
-        _forget_process_state()
+        forget_process_state()
         client.drop_database(DB)
 
 

@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.reliability.conftest import _forget_process_state, check_log
+from tests.support.pipeline import check_log, forget_process_state
+from tests.support.ports import closed_port
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -87,12 +88,6 @@ class NetworkRun:
     db: Any
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def stub_dns_and_connect_spy() -> Iterator[list[tuple[str, int]]]:
     """Names under .invalid fail to resolve without asking a DNS server; the peer address of every TCP
@@ -132,7 +127,7 @@ def network(feed_server: Any, mongo_service: Any, prefect_harness: None) -> Iter
     patch.setenv("HTTP_TIMEOUT_S", TIMEOUT_S)  # read by the fetch task at run time
     patch.setenv("MAX_FEED_BYTES", MAX_BYTES)
     patch.setenv("FETCH_ALLOW_HOSTS", f"127.0.0.1,{ALLOWED_UNRESOLVABLE}")
-    _forget_process_state()
+    forget_process_state()
     feed_server.reset()
     table = cases(feed_server.port, closed_port())
     urls = {c.id: feed_server.base_url + c.url if c.url.startswith("/") else c.url for c in table}
@@ -146,7 +141,7 @@ def network(feed_server: Any, mongo_service: Any, prefect_harness: None) -> Iter
     finally:
         feed_server.reset()
         patch.undo()
-        _forget_process_state()
+        forget_process_state()
         client.drop_database(DB)
 
 

@@ -7,9 +7,6 @@ boards with private feeds hand them out. Neither may show up in anything jobfeed
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +16,12 @@ from uuid import UUID
 import pytest
 from pymongo.errors import AutoReconnect
 
-from tests.reliability.conftest import AuthMongoService, Pipeline, _forget_process_state, check_log
+from tests.support.cli import jobfeed, user_env
+from tests.support.pipeline import Pipeline, check_log, forget_process_state
+from tests.support.services import AuthMongoService
 
 pytestmark = pytest.mark.timeout(150)
 
-ROOT = Path(__file__).resolve().parents[2]
 DB = "rel_security"
 PASSWORD, TOKEN = "hunter2-pw", "secret123-tok"
 SECRETS = (PASSWORD, TOKEN)
@@ -34,20 +32,6 @@ BUG_URL = ("BUG: the raw feed URL (password and token included) is stored and sh
 def leaks(value: Any) -> list[str]:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return [secret for secret in SECRETS if secret in text]
-
-
-def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jobfeed", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """A user's environment pointed at the test servers (Prefect: the harness's API)."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_API_URL=str(PREFECT_API_URL.value()), FETCH_ALLOW_HOSTS="127.0.0.1", **extra)
-    return env
 
 
 # --- one run over feeds whose URLs carry secrets ----------------------------------------------------
@@ -90,14 +74,14 @@ def secret_run(feed_server: Any, mongo_service: Any, prefect_harness: None) -> I
         return real(self, jobs, feed_url=feed_url, **kwargs)
 
     patch.setattr(JobRepo, "upsert_batch", database_refuses_one_feed)
-    _forget_process_state()
+    forget_process_state()
     try:
         state = import_feeds(feed_urls=list(urls.values()), return_state=True)
         patch.setattr(JobRepo, "upsert_batch", real)  # the other tests of this module write normally
         yield SecretRun(state, urls, client[DB])
     finally:
         patch.undo()
-        _forget_process_state()
+        forget_process_state()
         client.drop_database(DB)
 
 
@@ -168,7 +152,7 @@ def test_cli_flow_run_parameters_hold_no_secrets(feed_server: Any, db_name: str,
     from prefect.client.orchestration import get_client
 
     url = f"http://feeduser:{PASSWORD}@127.0.0.1:{feed_server.port}/single_item_feed.xml?token={TOKEN}"
-    imported = cli(cli_env(MONGODB_DB=db_name), "import", "--feed", url, "--json")
+    imported = jobfeed(user_env(MONGODB_DB=db_name), "import", "--feed", url, "--json", timeout=120)
     assert imported.returncode == 0, imported.stderr
     flow_run_id = json.loads(imported.stdout)[0]["flowRunId"]
     with get_client(sync_client=True) as client:
@@ -179,11 +163,11 @@ def test_cli_flow_run_parameters_hold_no_secrets(feed_server: Any, db_name: str,
 
 def test_cli_output_holds_no_secrets(feed_server: Any, db_name: str, prefect_harness: None) -> None:
     url = f"http://feeduser:{PASSWORD}@127.0.0.1:{feed_server.port}/single_item_feed.xml?token={TOKEN}"
-    env = cli_env(MONGODB_DB=db_name)
-    imported = cli(env, "import", "--feed", url, "--json")
+    env = user_env(MONGODB_DB=db_name)
+    imported = jobfeed(env, "import", "--feed", url, "--json", timeout=120)
     assert imported.returncode == 0, imported.stderr
     assert len(json.loads(imported.stdout)) == 1
-    table = cli(env, "logs")
+    table = jobfeed(env, "logs", timeout=120)
     assert table.returncode == 0, table.stderr
     assert not leaks(imported.stdout + imported.stderr + table.stdout + table.stderr)
 
@@ -194,11 +178,11 @@ def test_cli_output_holds_no_secrets(feed_server: Any, db_name: str, prefect_har
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "gopher://127.0.0.1:6379/_FLUSHALL", "javascript:alert(1)",
                                  "http:///no-host", "ftp://127.0.0.1/feed.xml"])  # fmt: skip
 def test_non_http_feed_url_is_a_config_error(url: str, tmp_path: Path) -> None:
-    env = cli_env(MONGODB_URI="mongodb://127.0.0.1:9/?directConnection=true")  # never reached
-    by_flag = cli(env, "import", "--feed", url)
+    env = user_env(MONGODB_URI="mongodb://127.0.0.1:9/?directConnection=true")  # never reached
+    by_flag = jobfeed(env, "import", "--feed", url, timeout=120)
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text(f"feeds:\n  - url: {json.dumps(url)}\n")
-    by_file = cli(env, "import", "--feeds-file", str(feeds))
+    by_file = jobfeed(env, "import", "--feeds-file", str(feeds), timeout=120)
     for result in (by_flag, by_file):
         assert result.returncode == 2, (result.stdout, result.stderr)
         said = " ".join(result.stderr.split())  # rich wraps long lines
@@ -249,11 +233,11 @@ def test_password_protected_redis_through_redis_url(pipeline: Pipeline, served: 
 def auth_mongo(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Iterator[Any]:
     """A Mongo server of this module that requires SCRAM authentication (user `jobfeed`)."""
     folder = tmp_path_factory.mktemp("auth-mongo")
-    service = AuthMongoService.create(folder / "data", user="jobfeed", password=f"mongo-{PASSWORD}")
+    service = AuthMongoService(storage_path=folder / "data", user="jobfeed", password=f"mongo-{PASSWORD}")
     with service:
         service.enable_auth()
         yield service
-        _forget_process_state()
+        forget_process_state()
         service.kill()
 
 
@@ -272,10 +256,10 @@ def test_mongo_with_auth_imports_and_a_wrong_password_fails_clearly(auth_mongo: 
     assert "authentication failed" in (state.message or "").lower(), state.message
     assert not leaks(state.message) and "wrong-" not in (state.message or "")
 
-    env = cli_env(MONGODB_URI=wrong, MONGODB_DB="authdb")
-    logs = cli(env, "logs")  # the read path says what is wrong, in one line
+    env = user_env(MONGODB_URI=wrong, MONGODB_DB="authdb")
+    logs = jobfeed(env, "logs", timeout=120)  # the read path says what is wrong, in one line
     assert logs.returncode == 1 and "database unreachable" in logs.stderr
-    imported = cli(env, "import", "--feed", url, "--json")
+    imported = jobfeed(env, "import", "--feed", url, "--json", timeout=120)
     assert imported.returncode == 1 and imported.stdout == ""
     for result in (logs, imported):
         assert not leaks(result.stdout + result.stderr) and "wrong-" not in result.stdout + result.stderr
@@ -283,7 +267,7 @@ def test_mongo_with_auth_imports_and_a_wrong_password_fails_clearly(auth_mongo: 
 
 
 def test_cli_import_with_a_refusing_database_says_so_in_one_line(auth_mongo: Any, served: Any) -> None:
-    env = cli_env(MONGODB_URI=auth_mongo.auth_uri("wrong"), MONGODB_DB="authdb")
-    result = cli(env, "import", "--feed", served.url("single_item_feed.xml"))
+    env = user_env(MONGODB_URI=auth_mongo.auth_uri("wrong"), MONGODB_DB="authdb")
+    result = jobfeed(env, "import", "--feed", served.url("single_item_feed.xml"), timeout=120)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 3, result.stderr

@@ -161,6 +161,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _static(self, route: str, q: dict[str, str]) -> None:
+        outage = self.server.owner.failing(route)
+        if outage is not None:  # FeedServer.fail_with
+            self._send(outage, f"error {outage}".encode(), "text/plain; charset=utf-8")
+            return
         found = self.server.owner.lookup(route)
         if found is None:
             self._send(404, b"not found", "text/plain; charset=utf-8")

@@ -48,6 +48,7 @@ class FeedServer:
         self._overrides: dict[str, tuple[bytes, str, float]] = {}
         self._last_override_mtime = 0.0
         self._flaky: dict[str, int] = {}
+        self._failing: dict[str, int] = {}
         self._bombs: dict[int, bytes] = {}
         self.stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
@@ -117,9 +118,22 @@ class FeedServer:
             self._last_override_mtime = mtime
             self._overrides[key] = (body, content_type or _content_type(key), mtime)
 
-    def reset(self) -> None:
-        """Forget overrides, flaky counters and the request log."""
+    def fail_with(self, path: str, code: int | None) -> None:
+        """Answer every request for `path` with status `code` until called with None (a board's outage)."""
         with self._lock:
+            if code is None:
+                self._failing.pop(_key(path), None)
+            else:
+                self._failing[_key(path)] = code
+
+    def failing(self, path: str) -> int | None:
+        with self._lock:
+            return self._failing.get(_key(path))
+
+    def reset(self) -> None:
+        """Forget overrides, outages, flaky counters and the request log."""
+        with self._lock:
+            self._failing.clear()
             self._overrides.clear()
             self._flaky.clear()
             self._requests.clear()

@@ -171,3 +171,41 @@ class RedisService(_ManagedServer):
 
     def _healthy(self) -> bool:
         return S.redis_ping(self.url)
+
+
+class AuthMongoService(MongoService):
+    """A MongoService that enable_auth() restarts with `--auth` once it has a root user `user`;
+    from then on it is reached (and health-checked) through auth_uri()."""
+
+    def __init__(self, *, user: str, password: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user, self.password = user, password
+        self.auth = False
+
+    def auth_uri(self, password: str | None = None) -> str:
+        """The URI with the user's credentials (or a wrong `password`, to test the refusal)."""
+        secret = quote(self.password if password is None else password, safe="")
+        return (
+            f"mongodb://{self.user}:{secret}@127.0.0.1:{self.port}/"
+            "?authSource=admin&directConnection=true&retryWrites=false"
+        )
+
+    def enable_auth(self) -> None:
+        client = self.client()
+        client.admin.command("createUser", self.user, pwd=self.password, roles=[{"role": "root", "db": "admin"}])
+        client.close()
+        self.stop()  # graceful: the user must be on disk before the restart
+        self.auth = True
+        self.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # started from its argv, not S.start_mongo_process: that one has no way to add --auth
+        self.storage_path.mkdir(parents=True, exist_ok=True)
+        config = self.storage_path.parent / f"{self.storage_path.name}.secantusd.toml"
+        if not config.exists():
+            config.write_text("# empty on purpose\n")
+        argv = S.mongo_argv(self.port, self.storage_path, config) + (["--auth"] if self.auth else [])
+        return P.spawn(argv, self.log_path)
+
+    def _healthy(self) -> bool:
+        return S.mongo_ping(self.auth_uri() if self.auth else self.uri)

@@ -36,5 +36,26 @@ def test_exit_now_runs_atexit_handlers_flushes_and_keeps_the_code(tmp_path) -> N
         "from jobfeed.cli.common import exit_now\n"
         "exit_now(3)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, marker.read_text()) == (3, "buffered output", "yes")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "flow_completed", "code"),
+    [
+        (["success", "not_modified"], True, 0),
+        (["success", "skipped"], True, 0),  # skipped is neutral: not tried, nothing failed
+        ([], True, 0),
+        (["success", "partial"], True, 1),  # some jobs of a feed did not make it
+        (["not_modified", "failed"], True, 1),
+        (["success"], False, 1),  # the flow run itself failed or crashed
+    ],
+)
+def test_exit_code_follows_the_failing_statuses(statuses: list[str], flow_completed: bool, code: int) -> None:
+    from datetime import UTC, datetime
+
+    from jobfeed.cli.runner import exit_code_of
+    from jobfeed.importlog import ImportLog, LogStatus
+
+    logs = [ImportLog("https://x.example/f", "x", "r", datetime.now(UTC), LogStatus(s)) for s in statuses]
+    assert exit_code_of(logs, flow_completed=flow_completed) == code

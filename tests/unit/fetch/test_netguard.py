@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
-from typing import Any
 
 import pytest
 
 from jobfeed.fetch.netguard import check_url_allowed, forbidden_reason
 from jobfeed.reasons import FailureReason, FeedError
+from tests.support import netseal
 
 
 def reason_for(url: str, allow: tuple[str, ...] = ()) -> FailureReason | None:
@@ -25,7 +24,7 @@ def reason_for(url: str, allow: tuple[str, ...] = ()) -> FailureReason | None:
     [
         "http://127.0.0.1/feed",
         "http://127.8.9.10:8080/feed",
-        "http://localhost/feed",
+        "http://localhost/feed",  # answered by the sealed network's stub resolver (tests/support/netseal.py)
         "http://10.0.0.1/",
         "http://172.16.5.4/",
         "http://192.168.1.1/",
@@ -109,45 +108,27 @@ def test_message_names_host_and_kind() -> None:
 
 
 def test_unresolvable_host_is_a_dns_error() -> None:
-    with pytest.raises(FeedError) as info:
+    with pytest.raises(FeedError) as info:  # the stub resolver knows no such name; no DNS server is asked
         check_url_allowed("http://nonexistent.invalid/feed", ())
     assert info.value.reason is FailureReason.DNS_ERROR
     assert "nonexistent.invalid" in info.value.message
 
 
-def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
-    """Answer getaddrinfo from a table: DNS itself is out of reach of this machine."""
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        if host not in answers:
-            return real(host, port, *args, **kwargs)
-        result = []
-        for address in answers[host]:
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            sockaddr = (address, port, 0, 0) if family == socket.AF_INET6 else (address, port)
-            result.append((family, socket.SOCK_STREAM, 6, "", sockaddr))
-        return result
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-def test_every_resolved_address_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_dns(
-        monkeypatch,
-        {
-            "public.test": ["93.184.215.14", "2606:4700::6810:1"],
-            "mixed.test": ["93.184.215.14", "10.0.0.7"],  # one internal address is enough to refuse
-            "mapped.test": ["::ffff:192.168.0.1"],
-            "scoped.test": ["fe80::1%eth0"],
-        },
-    )
-    assert reason_for("https://public.test/feed") is None
-    assert reason_for("https://mixed.test/feed") is FailureReason.FORBIDDEN_ADDRESS
-    assert reason_for("https://mixed.test/feed", ("10.0.0.0/8",)) is None
-    assert reason_for("https://mapped.test/feed") is FailureReason.FORBIDDEN_ADDRESS
-    assert reason_for("https://scoped.test/feed") is FailureReason.FORBIDDEN_ADDRESS
-    assert reason_for("https://mixed.test/feed", ("mixed.test",)) is None  # a name entry trusts the name
+def test_every_resolved_address_is_checked() -> None:
+    # answered by the sealed network's stub resolver (tests/support/netseal.py): no DNS server is asked
+    table = {
+        "public.test": ["93.184.215.14", "2606:4700::6810:1"],
+        "mixed.test": ["93.184.215.14", "10.0.0.7"],  # one internal address is enough to refuse
+        "mapped.test": ["::ffff:192.168.0.1"],
+        "scoped.test": ["fe80::1%eth0"],
+    }
+    with netseal.names(table):
+        assert reason_for("https://public.test/feed") is None
+        assert reason_for("https://mixed.test/feed") is FailureReason.FORBIDDEN_ADDRESS
+        assert reason_for("https://mixed.test/feed", ("10.0.0.0/8",)) is None
+        assert reason_for("https://mapped.test/feed") is FailureReason.FORBIDDEN_ADDRESS
+        assert reason_for("https://scoped.test/feed") is FailureReason.FORBIDDEN_ADDRESS
+        assert reason_for("https://mixed.test/feed", ("mixed.test",)) is None  # a name entry trusts the name
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 Every case runs the xmltodict call jobfeed used before ItemBuilder (the reference below) and the
 builder on a SafeExpat parser, on the same input, and compares the outcomes: the list of
-(local name, value) pairs, or the exception when the document is refused or malformed.
+(local name, value) pairs, or the exception when the document is refused or malformed. At the end,
+stream_elements itself with its benchmark switch (JOBFEED_XML_BUILDER=xmltodict, xmltodict's own
+streaming mode) against its default (ItemBuilder): the same values, refusals and restarts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from xml.parsers import expat
 import pytest
 import xmltodict  # type: ignore[import-untyped]
 
+from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.sources import xmlsafe
 from jobfeed.sources.atom import ATOM
 from jobfeed.sources.itembuilder import ItemBuilder
@@ -25,6 +28,7 @@ from jobfeed.sources.namespaces import namespace_map, prefix_postprocessor
 from jobfeed.sources.rdf import RDF
 from jobfeed.sources.rss import RSS
 from jobfeed.sources.xmlsafe import ForbiddenMarkupError, SafeExpat
+from tests.support.feeds import rss
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"  # see PROVENANCE.md there
 REAL = [FIXTURES / "jobspresso_wpjm_job_feed.xml", FIXTURES / "weworkremotely_opencruit_feed.xml"]  # captured feeds
@@ -193,13 +197,6 @@ NAMESPACES = (
 )
 
 
-def rss(channel: str, *, root: str = NAMESPACES) -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" {root}>\n <channel>\n'
-        f"  <title>Board</title>\n{channel}\n </channel>\n</rss>\n"
-    ).encode()
-
-
 EDGE_CASES = {
     "repeated elements become a list": "<item><c>a</c><c>b</c><d>x</d><c>c</c></item>",
     "repeated dict and text": '<item><c>a</c><c k="v">b</c><c/></item>',
@@ -239,8 +236,8 @@ ROOTS = {
     "undeclared prefix": (NAMESPACES, "<item><nope:a>1</nope:a></item>"),  # ns mode: both raise
     "known prefix on another URI": ('xmlns:dc="urn:x"', "<item><dc:creator>c</dc:creator></item>"),
 }
-DOCUMENTS = {name: rss(channel) for name, channel in EDGE_CASES.items()} | {
-    name: rss(channel, root=root) for name, (root, channel) in ROOTS.items()
+DOCUMENTS = {name: rss(channel, ns=NAMESPACES) for name, channel in EDGE_CASES.items()} | {
+    name: rss(channel, ns=root) for name, (root, channel) in ROOTS.items()
 }
 
 
@@ -382,3 +379,62 @@ def test_attach_keeps_the_security_handlers() -> None:
 def test_depth_counts_from_the_root() -> None:
     with pytest.raises(ValueError, match="depth"):
         ItemBuilder(depth=0, wanted=frozenset({"item"}), namespaces=None, on_element=print)
+
+
+# --- The benchmark switch: xmltodict's own streaming mode inside stream_elements -----------------
+
+BAD_UTF8 = rss("<item><title>caf\xe9</title></item>", ns=NAMESPACES).replace(
+    "caf\xe9".encode(), b"caf\xe9"
+)  # Latin-1 byte
+STREAMED = (
+    {f"{path.parent.name}/{path.name}": path.read_bytes() for path in FILES}
+    | DOCUMENTS
+    | {"invalid UTF-8 (restart)": BAD_UTF8}
+)
+
+STREAMED_SETTINGS = ["rss-ns", "atom-ns", "rdf-ns"]  # stream_elements drops namespaces itself when it must
+
+
+def streamed(body: bytes, setting: Setting) -> tuple[Any, ...]:
+    """stream_elements as production calls it: ("ok", pairs as JSON, restarts) or ("raised", reason, message)."""
+    depth, wanted, namespaces = setting
+    pairs: Pairs = []
+    restarts: list[int] = []
+
+    def restart() -> None:
+        pairs.clear()
+        restarts.append(1)
+
+    try:
+        xmlsafe.stream_elements(
+            body,
+            xmlsafe.detect_encoding(body),
+            depth=depth,
+            wanted=wanted,
+            namespaces=namespaces or {},
+            on_element=lambda name, value: pairs.append((name, value)),
+            on_restart=restart,
+        )
+    except FeedError as exc:
+        return ("raised", exc.reason, exc.message)
+    return ("ok", json.dumps(pairs, ensure_ascii=False), len(restarts))
+
+
+@pytest.mark.parametrize("setting", [SETTINGS[key] for key in STREAMED_SETTINGS], ids=STREAMED_SETTINGS)
+@pytest.mark.parametrize("name", STREAMED.keys())
+def test_xmltodict_switch_streams_the_same(name: str, setting: Setting, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = STREAMED[name]
+    monkeypatch.delenv(xmlsafe.XML_BUILDER_ENV, raising=False)
+    builder = streamed(body, setting)
+    monkeypatch.setenv(xmlsafe.XML_BUILDER_ENV, "xmltodict")
+    assert streamed(body, setting) == builder
+    if name.endswith(("xxe_bomb.xml", "xxe_file.xml", "blocked_challenge.html")):
+        assert builder[:2] == ("raised", FailureReason.XML_FORBIDDEN)
+
+
+def test_xmltodict_switch_covers_the_restarts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The comparison above must include both repairs stream_elements makes by parsing again.
+    monkeypatch.setenv(xmlsafe.XML_BUILDER_ENV, "xmltodict")
+    assert streamed(BAD_UTF8, SETTINGS["rss-ns"])[2] == 1
+    assert streamed(DOCUMENTS["undeclared prefix"], SETTINGS["rss-ns"])[2] == 1
+    assert "caf\ufffd" in streamed(BAD_UTF8, SETTINGS["rss-ns"])[1]

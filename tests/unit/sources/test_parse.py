@@ -16,22 +16,13 @@ from jobfeed.reasons import FailureReason, FeedError
 from jobfeed.sources import detect_feed, parse_feed, stream_items, xmlsafe
 from jobfeed.sources.detect import BodyKind, sniff
 from jobfeed.sources.rss import _NAMESPACES as RSS_NAMESPACES
-
-FEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
-
-
-def load(name: str) -> bytes:
-    return (FEEDS / name).read_bytes()
+from tests.support.feeds import load, rss
 
 
 def parse_error(body: bytes, content_type: str | None = None) -> FeedError:
     with pytest.raises(FeedError) as caught:
         parse_feed(body, content_type)
     return caught.value
-
-
-def rss(items_xml: str, *, decl: str = '<?xml version="1.0" encoding="UTF-8"?>', ns: str = "") -> bytes:
-    return (f'{decl}<rss version="2.0" {ns}><channel><title>T</title>{items_xml}</channel></rss>').encode()
 
 
 # --- Every fixture: format, item count, channel title ---------------------------------------------
@@ -294,7 +285,7 @@ def test_entity_bomb_is_refused_fast_without_expansion() -> None:
     error = parse_error(load("xxe_bomb.xml"))
     assert error.reason is FailureReason.XML_FORBIDDEN
     assert "lollol" not in error.message
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # milliseconds when refused; expanded, it is 3 GB of text
 
 
 def test_external_entity_is_refused_and_never_read() -> None:
@@ -620,19 +611,19 @@ def test_messages_are_short_and_never_quote_the_body(body: bytes) -> None:
     [
         (b"", None, BodyKind.EMPTY),
         (b'  {"jobs": []}', None, BodyKind.JSON),
-        (b"<rss/>", None, BodyKind.RSS),
-        (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', None, BodyKind.ATOM),
-        (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', None, BodyKind.RDF),
-        (b"<RDF:RDF/>", None, BodyKind.RDF),
+        (b"<rss/>", None, FeedFormat.RSS),
+        (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', None, FeedFormat.ATOM),
+        (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>', None, FeedFormat.RDF),
+        (b"<RDF:RDF/>", None, FeedFormat.RDF),
         (
             b"<?xml version='1.0'?><?xml-stylesheet href='x.xsl'?><!-- hi --><rss/>",
             None,
-            BodyKind.RSS,
+            FeedFormat.RSS,
         ),
-        (b"<!--" + b"c" * 8000 + b"--><rss/>", None, BodyKind.RSS),
+        (b"<!--" + b"c" * 8000 + b"--><rss/>", None, FeedFormat.RSS),
         (b"<!DOCTYPE rss><rss/>", None, BodyKind.DOCTYPE),
         (b"<!DOCTYPE html><p>x", None, BodyKind.HTML),
-        (b"<rss/>", "text/html", BodyKind.RSS),
+        (b"<rss/>", "text/html", FeedFormat.RSS),
         (b"<foo/>", "text/html", BodyKind.HTML),
         (b"<foo/>", None, BodyKind.UNKNOWN_XML),
         (b"hello", None, BodyKind.TEXT),
@@ -641,14 +632,14 @@ def test_messages_are_short_and_never_quote_the_body(body: bytes) -> None:
         (b"<1rss/>", None, BodyKind.BAD_MARKUP),
     ],
 )
-def test_sniff(body: bytes, content_type: str | None, kind: BodyKind) -> None:
+def test_sniff(body: bytes, content_type: str | None, kind: FeedFormat | BodyKind) -> None:
     assert sniff(body, content_type).kind is kind
 
 
 def test_sniff_reads_the_root_name_cut_at_the_sniff_boundary() -> None:
     prefix = b"<!--" + b"c" * (SNIFF_BYTES - 9) + b"-->"
     body = prefix + b"<rss><channel/></rss>"
-    assert sniff(body).kind is BodyKind.RSS  # "<rss>" straddles the 4 KB boundary
+    assert sniff(body).kind is FeedFormat.RSS  # "<rss>" straddles the 4 KB boundary
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,0 @@
-"""Page: feeds (dashboard/sections/feeds.py)."""
-
-from dashboard.sections import feeds
-
-feeds.render()

@@ -1,5 +1,0 @@
-"""Page: history (dashboard/sections/history.py)."""
-
-from dashboard.sections import history
-
-history.render()

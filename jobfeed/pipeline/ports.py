@@ -1,0 +1,146 @@
+"""What the pipeline needs from the outside, as Protocols: the store's repositories and the feed locks.
+
+The pipeline never imports jobfeed.store or jobfeed.ops (they sit above it); their objects arrive as
+parameters and are typed by these shapes. jobfeed.store.Store and jobfeed.ops.locks.FeedLocks fit them,
+and so does any test double that keeps the same protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from jobfeed.importlog import ImportLog, UpsertCounts
+from jobfeed.models import ConditionalState, Job
+
+
+class LogRepo(Protocol):
+    def open(self, *, feed_url: str, feed_name: str, flow_run_id: str | None, started_at: datetime) -> str: ...
+
+    def finish(self, log_id: str, *, finished_at: datetime, fields: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    def get(self, log_id: str) -> dict[str, Any] | None: ...
+
+    def running(self, *, exclude_flow_run_id: str | None = None) -> list[ImportLog]: ...
+
+
+class FeedStates(Protocol):
+    def get(self, url: str) -> dict[str, Any] | None: ...
+
+    def run_state(self, url: str) -> tuple[bool, ConditionalState]: ...
+
+    def record_run(
+        self,
+        url: str,
+        *,
+        name: str,
+        status: str,
+        now: datetime,
+        conditional: ConditionalState | None,
+        error_reason: str | None,
+        log_id: str | None = None,
+    ) -> None: ...
+
+
+class DeadLetters(Protocol):
+    def add(
+        self,
+        *,
+        key: str,
+        reason: str,
+        message: str,
+        feed: str,
+        payload: Any,
+        attempts: int,
+        now: datetime,
+        attempt_id: str | None = None,
+    ) -> None: ...
+
+    def mark_redriven(self, key: str, *, now: datetime, result: dict[str, Any]) -> None: ...
+
+    def mark_still_failing(self, key: str, *, now: datetime, message: str) -> None: ...
+
+
+class Jobs(Protocol):
+    def upsert_batch(self, jobs: Sequence[Job], *, feed_url: str, token: str, now: datetime) -> UpsertCounts: ...
+
+    def for_run(self, *, log_id: str, flow_run_id: str | None) -> Jobs: ...
+
+    def close(
+        self, keys: Sequence[tuple[str, str]], *, log_id: str, now: datetime, flow_run_id: str | None, feed: str
+    ) -> int: ...
+
+
+SnapshotRow = tuple[str, int, datetime | None]  # contentHash, misses, listedAt (pipeline.snapshot.Entry)
+
+
+class Snapshots(Protocol):
+    """jobfeed.store.snapshots.SnapshotRepo: each feed's snapshot of the identities it lists."""
+
+    def head(self, feed: str) -> dict[str, Any] | None: ...
+
+    def load(self, feed: str, head: dict[str, Any] | None = None) -> Mapping[tuple[str, str], SnapshotRow]: ...
+
+    def applied_by(self, head: dict[str, Any] | None, log_id: str) -> list[tuple[str, str]] | None: ...
+
+    def save(
+        self,
+        feed: str,
+        entries: Mapping[tuple[str, str], Sequence[Any]],
+        *,
+        changed: Collection[tuple[str, str]],
+        reached: Sequence[tuple[str, str]],
+        head: dict[str, Any] | None,
+        log_id: str,
+        now: datetime,
+    ) -> None: ...
+
+    def listed_elsewhere(self, keys: Sequence[tuple[str, str]], feed: str) -> set[tuple[str, str]]: ...
+
+
+class RunStore(Protocol):
+    """The parts of jobfeed.store.Store that starting and finishing a run use."""
+
+    @property
+    def logs(self) -> LogRepo: ...
+
+    @property
+    def feeds(self) -> FeedStates: ...
+
+    @property
+    def dead_letters(self) -> DeadLetters: ...
+
+    @property
+    def jobs(self) -> Jobs: ...
+
+    @property
+    def snapshots(self) -> Snapshots: ...
+
+    def ensure_indexes(self) -> object: ...  # idempotent; what it reports is the caller's business
+
+
+class LockAnswer(Protocol):
+    """jobfeed.ops.locks.LockResult: taken or not, who holds it, or why Redis could not be asked."""
+
+    @property
+    def acquired(self) -> bool: ...
+
+    @property
+    def holder(self) -> str | None: ...
+
+    @property
+    def unavailable(self) -> str | None: ...
+
+
+class Locks(Protocol):
+    """jobfeed.ops.locks.FeedLocks: per-feed locks held under a token (the flow run id)."""
+
+    def acquire(self, feed_url: str, token: str) -> LockAnswer: ...
+
+    def release(self, feed_url: str, token: str) -> bool: ...
+
+
+# Called once a feed's state was recorded, with the state from before the run: notifications and
+# auto-disable (jobfeed.ops.notify) live above the pipeline and must never fail a run.
+AfterRecord = Callable[[str, str, Mapping[str, Any] | None], object]
