@@ -18,8 +18,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),  # dashboard/API jobs of one board, newest first
         # job detail: the same job on other boards; duplicate groups' copies (jobfeed/store/job_reads.py)
         IndexModel([("dupKey", ASCENDING)], name="dupKey"),
-        # Jobs page / API / export: open or closed jobs, newest first (missing status = open, indexed as null)
-        IndexModel([("status", ASCENDING), ("lastSeenAt", DESCENDING)], name="status_lastSeenAt"),
+        # Jobs page / API / export: closed jobs, newest first. Partial, so an insert of an open job (every job of a
+        # first import) pays nothing for it; open jobs are listed through `lastSeenAt` (closed ones are few).
+        IndexModel(
+            [("lastSeenAt", DESCENDING)],
+            name="closed_lastSeenAt",
+            partialFilterExpression={"status": "closed"},
+        ),
     ],
     # a job's timeline, newest first (jobfeed/store/job_reads.py job_history)
     "job_changes": [IndexModel([("jobId", ASCENDING), ("at", DESCENDING)], name="jobId_at")],
@@ -52,7 +57,7 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 # Indexes earlier versions created and nothing reads any more: each one costs every insert.
-RETIRED: dict[str, list[str]] = {"jobs": ["source_publishedAt"]}
+RETIRED: dict[str, list[str]] = {"jobs": ["source_publishedAt", "status_lastSeenAt"]}
 
 
 @dataclass(frozen=True, slots=True)
