@@ -335,6 +335,8 @@ class ItemFailure:
     message: str
     itemKey: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)  # the raw item, kept for a dead letter
+    # the jobs' source the item was read for ("<kind>:<board>" of a job board): a re-drive needs it
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def to_doc(self) -> dict[str, Any]:
         return {"reason": self.reason.value, "message": self.message, "itemKey": self.itemKey}

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jobfeed import constants as C
-from jobfeed.fetch.fetcher import fetch_feed
+from jobfeed.fetch.pages import RequestError
 from jobfeed.importlog import FeedFailure, UpsertCounts
-from jobfeed.models import ConditionalState, FetchStatus
 from jobfeed.pipeline.ingest import ingest_body
+from jobfeed.pipeline.paging import board_kind, board_session, detail_of, fetch_body
 from jobfeed.pipeline.ports import Snapshots
 from jobfeed.pipeline.runs import BatchOutcome, Failed, FeedOutcome, FeedRun, Fetched, Finished, NotModified, Skipped
 from jobfeed.pipeline.snapshot import Entry, Snapshot, refresh_cutoff
@@ -59,34 +59,44 @@ def _fetch_into(
     state = run.state
     if snapshots is not None and head is None and (state.etag or state.last_modified or state.body_hash):
         state = replace(state, etag=None, last_modified=None, body_hash=None)  # build the snapshot once
-    try:
-        result = fetch_feed(run.feed.url, state=state, settings=settings, body_path=spool.body_path)
-    except FeedError as exc:
-        if exc.reason.transient:
-            if exc.retry_after_s:
-                sleep(min(exc.retry_after_s, C.RETRY_AFTER_CAP_S))  # the board asked us to wait
-            raise  # retried with backoff; the last failure becomes a value (outcome_of_result)
-        return Failed(FeedFailure(exc.reason, exc.message))
-    conditional = ConditionalState(result.etag, result.last_modified, result.body_hash or state.body_hash)
-    facts = {"http_status": result.http_status, "fetch_ms": result.elapsed_ms}
-    if result.status is FetchStatus.NOT_MODIFIED:
-        return NotModified(conditional, **facts)
-    snapshot: Snapshot = {}
-    if snapshots is not None and head is not None:
-        snapshot = {key: Entry._make(row) for key, row in snapshots.load(run.feed.public_url, head).items()}
-    try:
-        writer = BatchWriter(spool, settings.batch_size)
-        cutoff = refresh_cutoff(datetime.now(UTC), C.LAST_SEEN_REFRESH_S)
-        ingested = ingest_body(
-            spool.body_path, result.content_type, run.feed.url, writer, snapshot=snapshot, refresh_before=cutoff
-        )
-    except FeedError as exc:
-        return Failed(FeedFailure(exc.reason, exc.message), **facts)
+    kind = board_kind(run.feed)
+    with board_session(kind, settings) as board:
+        try:
+            body = fetch_body(run.feed.url, board, state=state, settings=settings, body_path=spool.body_path)
+        except FeedError as exc:
+            return _request_failed(exc, sleep)
+        facts = {"http_status": body.http_status, "fetch_ms": body.fetch_ms}
+        if body.not_modified:
+            return NotModified(body.conditional, **facts)
+        snapshot: Snapshot = {}
+        if snapshots is not None and head is not None:
+            snapshot = {key: Entry._make(row) for key, row in snapshots.load(run.feed.public_url, head).items()}
+        try:
+            writer = BatchWriter(spool, settings.batch_size)
+            cutoff = refresh_cutoff(datetime.now(UTC), C.LAST_SEEN_REFRESH_S)
+            ingested = ingest_body(
+                body.paths, body.content_type, run.feed.url, writer, snapshot=snapshot, refresh_before=cutoff,
+                expected=kind.format if kind else None, source=run.feed.source,
+                detail=detail_of(board, run.feed.url, settings),
+            )  # fmt: skip
+        except RequestError as exc:  # a detail request: the board is incomplete, so no snapshot
+            return _request_failed(exc, sleep, **facts)
+        except FeedError as exc:
+            return Failed(FeedFailure(exc.reason, exc.message), **facts)
     listing = save_value(spool.listing_path, ingested.listing) if snapshots is not None else None
     return Fetched(
-        ingested.batches, ingested.failures, conditional, ingested.format, **facts,
+        ingested.batches, ingested.failures, body.conditional, ingested.format, **facts,
         unchanged=ingested.listing.unchanged, listing=listing,
     )  # fmt: skip
+
+
+def _request_failed(exc: FeedError, sleep: Callable[[float], None], **facts: int | None) -> Failed:
+    """A failed request (the feed, a page, a detail): raised again when transient, for the task to retry."""
+    if exc.reason.transient:
+        if exc.retry_after_s:
+            sleep(min(exc.retry_after_s, C.RETRY_AFTER_CAP_S))  # the board asked us to wait
+        raise exc  # retried with backoff; the last failure becomes a value (outcome_of_result)
+    return Failed(FeedFailure(exc.reason, exc.message), **facts)
 
 
 def failure_of(exc: BaseException, *, is_transient: IsTransient) -> FeedFailure:

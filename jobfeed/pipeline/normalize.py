@@ -130,12 +130,16 @@ class Normalizer:
         try:
             job = _to_job(self.extract(item, self.source), self.source, self.now, self.clean)
         except _InvalidItemError as exc:
-            return ItemFailure(FailureReason.ITEM_INVALID, str(exc), _item_key(item, index), raw=item)
+            return ItemFailure(
+                FailureReason.ITEM_INVALID, str(exc), _item_key(item, index), raw=item, source=self.source
+            )
         except Exception as exc:
             if self.raise_unexpected:
                 raise
             message = f"{type(exc).__name__}: {str(exc)[:EXCERPT_CHARS]}"
-            return ItemFailure(FailureReason.ITEM_INVALID, message, _item_key(item, index), raw=item)
+            return ItemFailure(
+                FailureReason.ITEM_INVALID, message, _item_key(item, index), raw=item, source=self.source
+            )
         if job.externalId in self.seen:
             return ItemFailure(
                 FailureReason.DUPLICATE_IN_FEED, "same identity as an earlier item of this feed", job.externalId

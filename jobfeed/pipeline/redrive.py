@@ -31,7 +31,10 @@ def item_letter(feed_url: str, fmt: FeedFormat | None, failure: ItemFailure) -> 
     """Key and payload for one invalid item; the key is stable, so the same broken item parks once."""
     raw = json.dumps(failure.raw, default=str, ensure_ascii=False)[:MAX_RAW_ITEM_CHARS]
     key = "item:" + hashlib.sha1(f"{feed_url}\n{raw}".encode()).hexdigest()
-    return key, {"kind": "item", "format": fmt.value if fmt else None, "itemKey": failure.itemKey, "raw": raw}
+    payload = {"kind": "item", "format": fmt.value if fmt else None, "itemKey": failure.itemKey, "raw": raw}
+    if failure.source:  # a job board's "<kind>:<board>" cannot be told from the feed URL again
+        payload["source"] = failure.source
+    return key, payload
 
 
 def batch_payload(jobs: list[Job]) -> dict[str, Any]:
@@ -50,7 +53,7 @@ def redrive_letter(store: RunStore, letter: dict[str, Any], *, now: datetime) ->
         counts = store.jobs.upsert_batch(jobs, feed_url=letter["feed"], token=token, now=now)
     elif kind == "item" and payload.get("format") and payload.get("raw"):
         parsed = ParsedFeed(FeedFormat(payload["format"]), [json.loads(payload["raw"])])
-        normalized = normalize_items(parsed, letter["feed"])
+        normalized = normalize_items(parsed, letter["feed"], source=payload.get("source"))
         counts = UpsertCounts(failures=list(normalized.failures))
         if normalized.jobs:
             counts = counts.add(store.jobs.upsert_batch(normalized.jobs, feed_url=letter["feed"], token=token, now=now))

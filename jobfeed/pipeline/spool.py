@@ -58,8 +58,10 @@ class FeedSpool:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def remove_body(self) -> None:
-        """The body is not needed once its jobs are in batch files."""
+        """The body (or a board's list pages) is not needed once its jobs are in batch files."""
         self.body_path.unlink(missing_ok=True)
+        for page in self.dir.glob("page-*"):  # jobfeed/fetch/pages.py
+            page.unlink(missing_ok=True)
 
 
 class BatchWriter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import struct
 import time
@@ -141,6 +142,8 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 self._send(200, bomb, "application/rss+xml", {"Content-Encoding": "gzip"})
             elif route == "/big":
                 self._big(_int(q.get("bytes"), 1024 * 1024, 1, BIG_MAX_BYTES))
+            elif route.startswith("/paged/"):
+                self._paged(route, q)
             else:
                 self._static(route, q)
         except (OSError, ValueError):  # the client went away, or the socket timed out
@@ -182,6 +185,42 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             body = ENCODERS[encoding](body)
             validators["Content-Encoding"] = encoding.removeprefix("raw-")
         self._send(200, body, content_type, validators)
+
+    def _paged(self, route: str, q: dict[str, str]) -> None:
+        """A job board's JSON list served page by page, like Lever (`skip`) or SmartRecruiters (`offset`).
+
+        /paged/<file>?skip=S&limit=L      the list <file> (a JSON array) from S, L entries
+        /paged/<file>?offset=O&limit=L    <file>'s "content" from O, as {offset, limit, totalFound, content}
+        /paged/<file>                     <file> whole (a posting's detail answer)
+        &fail_at=N[&fail_code=C]          the page starting at N answers C (default 500): a failing middle page
+        FeedServer.fail_with("/paged/<file>@N", C) does the same without changing the feed's URL
+        """
+        owner = self.server.owner
+        outage = owner.failing(route)
+        found = owner.lookup(route[len("/paged") :])
+        if outage is not None or found is None:
+            code = outage or 404
+            self._send(code, f"error {code}".encode(), "text/plain; charset=utf-8")
+            return
+        start = q.get("skip", q.get("offset"))
+        page_outage = owner.failing(f"{route}@{start}") if start is not None else None
+        if page_outage is not None or (start is not None and start == q.get("fail_at")):
+            code = page_outage or _int(q.get("fail_code"), 500, 400, 599)
+            self._send(code, f"error {code}".encode(), "text/plain; charset=utf-8")
+            return
+        data = json.loads(found[0])
+        first, limit = _int(start, 0, 0, 1 << 30), _int(q.get("limit"), 100, 1, 1000)
+        if "skip" in q and isinstance(data, list):
+            data = data[first : first + limit]
+        elif "offset" in q and isinstance(data, dict):
+            content = data.get("content") or []
+            data = {
+                "offset": first,
+                "limit": limit,
+                "totalFound": len(content),
+                "content": content[first : first + limit],
+            }
+        self._send(200, json.dumps(data).encode(), "application/json")
 
     def _serve_file_or_sample(self, file: str | None, q: dict[str, str]) -> None:
         if file:

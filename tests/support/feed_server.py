@@ -16,6 +16,8 @@ and 304s, and a set of misbehaving routes for the fetcher's failure modes:
     /reset                                headers and part of the body, then a TCP reset
     /gzip-bomb[?mb=256]                   ~0.25 MB of gzip inflating to `mb` MB of whitespace
     /big?bytes=N                          a valid feed padded to exactly N bytes
+    /paged/<path>?skip|offset=N&limit=L   a JSON board list served page by page (feed_routes._paged),
+                                          `&fail_at=N&fail_code=C` for a failing middle page
     /<path>?conditional=0                 a static file without validators, ignoring If-* headers
     /<path>?encoding=gzip|deflate|raw-deflate   a static file sent with that Content-Encoding
 
