@@ -104,9 +104,9 @@ def upsert(coll: Any, docs: list[dict[str, Any]], feed_url: str, now: datetime, 
         coll.bulk_write(ops, ordered=False)
 
 
-def import_feed(http: httpx.Client, db: Any, url: str, counts: dict[str, int]) -> None:
-    """Fetch one feed conditionally and store its jobs; remember the ETag only once they are stored."""
-    state = db.feed_state.find_one({"_id": url}) or {}
+def import_feed(http: httpx.Client, db: Any, url: str, counts: dict[str, int], *, conditional: bool = True) -> None:
+    """Fetch one feed (conditionally unless told not to) and store its jobs; remember the ETag once they are stored."""
+    state = db.feed_state.find_one({"_id": url}) or {} if conditional else {}
     headers = {"If-None-Match": state["etag"]} if state.get("etag") else {}
     response = http.get(url, headers=headers)
     if response.status_code == 304:
@@ -132,6 +132,11 @@ def main() -> None:
     parser.add_argument("--mongodb-uri", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--indexes", action="store_true", help="also keep jobfeed's secondary indexes on jobs")
+    parser.add_argument(
+        "--no-conditional",
+        action="store_true",
+        help="the plain script: no If-None-Match, every body downloaded and parsed (the issues' 'plain script')",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     entries = yaml.safe_load(args.feeds_file.read_text())["feeds"]
@@ -143,7 +148,7 @@ def main() -> None:
             client[args.db].jobs.create_indexes([IndexModel(keys, **opts) for keys, opts in JOBFEED_INDEXES])
         with httpx.Client(timeout=60.0, trust_env=False) as http:
             for url in urls:
-                import_feed(http, client[args.db], url, counts)
+                import_feed(http, client[args.db], url, counts, conditional=not args.no_conditional)
     finally:
         client.close()
     json.dump({**counts, "feeds": len(urls), "seconds": round(time.monotonic() - started, 3)}, sys.stdout)

@@ -102,13 +102,23 @@ def _side_targets(results: dict[str, Any], sbs: dict[str, Any], first_jf: list[d
     ratio = _div(_med(first_jf), _med(first_bl))
     add(
         f"first import {sbs.get('items', '?'):,} items: time jobfeed / baseline",
-        "<= 1.25",
+        "<= 0.6",
         _fmt(ratio),
         f"{_fmt(_med(first_jf), 1)} s vs {_fmt(_med(first_bl), 1)} s",
-        None if math.isnan(ratio) else ratio <= 1.25,
+        None if math.isnan(ratio) else ratio <= 0.6,
         f"medians of {len(first_jf)} and {len(first_bl)} runs, interleaved",
     )
     same_jf, same_bl = _runs(results, "unchanged"), _runs(results, "unchanged", BL)
+    plain = _runs(results, "identical-plain", BL)
+    r_plain = _div(_med(same_jf), _med(plain))
+    add(
+        "identical re-import: jobfeed / plain script (no conditional GET)",
+        "<= 0.3",
+        _fmt(r_plain),
+        f"{_fmt(_med(same_jf), 1)} s vs {_fmt(_med(plain), 1)} s",
+        None if math.isnan(r_plain) else r_plain <= 0.3,
+        f"medians of {len(same_jf)} and {len(plain)} runs; the baseline with conditional GET: {_fmt(_med(same_bl), 1)} s",
+    )
     r_jf, r_bl = _div(_med(same_jf), _med(first_jf)), _div(_med(same_bl), _med(first_bl))
     add(
         "re-import, nothing changed (304): time / first import",

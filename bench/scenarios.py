@@ -166,6 +166,9 @@ def side_by_side(bench: Bench) -> dict[str, Any]:
             bench.run("first", side, feeds_file, dbs[side], rep=rep, tasks=rep == 0 and side == JOBFEED)
         for side in order:
             bench.run("unchanged", side, feeds_file, dbs[side], rep=rep, writes=True)
+        # the same identical bytes for a plain script without conditional GET (issues 11/20's "plain script")
+        plain = [*bench.argv(BASELINE, feeds_file, dbs[BASELINE]), "--no-conditional"]
+        bench.run("identical-plain", BASELINE, feeds_file, dbs[BASELINE], rep=rep, writes=True, argv=plain)
         rep_s = max(rep_s, time.monotonic() - started)
         if rep == 0:  # a count target: one run each is exact; more would only cost minutes
             bench.server.set_root(v2)
