@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast lint format stack-up stack-down logs clean dashboard api bench postman
+.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench postman
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -30,6 +30,9 @@ format: setup     ## apply ruff's fixes and formatting
 
 test-fast: setup  ## unit tests only
 	@$(PYTEST) -q tests/unit
+
+fuzz: setup       ## schemathesis on every API route, 3 auth modes, FUZZ_EXAMPLES per operation (default 200)
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PYTEST) -q -s -p no:cacheprovider tests/api/test_fuzz.py
 
 dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
 	@$(JOBFEED) dashboard

@@ -78,7 +78,11 @@ def runs_router(settings: Callable[[], Settings], store: Callable[[], Store], au
         status_code=202,
         dependencies=writer,
         summary="Start an import run",
-        responses={200: {"description": "the run created earlier with this Idempotency-Key"}},
+        responses={
+            200: {"description": "the run created earlier with this Idempotency-Key"},
+            # FastAPI's own answer, before any check of ours, when the body cannot be decoded (not UTF-8)
+            400: {"model": Problem, "description": "the body cannot be read as JSON"},
+        },
     )
     def create_run(
         body: RunRequest,
