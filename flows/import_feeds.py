@@ -11,7 +11,7 @@ from prefect.utilities.annotations import quote
 
 from jobfeed.importlog import ImportLog
 from jobfeed.ops.events import tag_flow_run
-from jobfeed.ops.report import RunVerdict, run_outcome
+from jobfeed.ops.report import FeedsFailedError, RunVerdict, run_outcome
 from jobfeed.ops.runs import on_cancellation
 from jobfeed.pipeline.runs import Fetched, Finished
 from jobfeed.reasons import FailureReason
@@ -89,7 +89,7 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
     rows = [log.summary_row() for log in logs]
     ended = run_outcome(logs)
     if ended.verdict is RunVerdict.FAILED:
-        return Failed(message=ended.message, data=rows)
+        return Failed(message=ended.message, data=FeedsFailedError(ended.message, rows))  # raised by a plain call
     return Completed(name=ended.verdict.value, message=ended.message, data=rows)
 
 

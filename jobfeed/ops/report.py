@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from jobfeed.importlog import ImportLog, LogStatus, is_failing, is_ok
 from jobfeed.redact import redact_text
@@ -32,6 +33,18 @@ class RunVerdict(StrEnum):
 class RunOutcome:
     verdict: RunVerdict
     message: str
+
+
+class FeedsFailedError(Exception):
+    """The data of a `Failed` flow run whose feeds failed (none OK): what `import_feeds()` raises when called
+    without `return_state=True`, with the per-feed summary rows kept on it."""
+
+    def __init__(self, message: str, rows: list[dict[str, Any]]) -> None:
+        super().__init__(message, rows)  # both in args: the exception pickles as Prefect stores results
+        self.message, self.rows = message, rows
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def slug(name: str) -> str:

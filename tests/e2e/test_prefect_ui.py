@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 
 from jobfeed import constants as C
-from jobfeed.ops.report import slug
+from jobfeed.ops.report import FeedsFailedError, slug
 from jobfeed.stack.procs import free_port
 from jobfeed.stack.servers import start_prefect_process
 from tests.support.cli import jobfeed, without_prefect
@@ -172,7 +172,8 @@ def test_flow_run_state_says_how_the_feeds_did(prefect_api: str, store: Any, ser
     bad = _run([served.url(GOOD), served.url(OTHER)])
     assert (bad.type.value, bad.name) == ("FAILED", "Failed")
     assert bad.message == "0 of 2 feeds ok; 2 failed: http_4xx ×2"
-    assert len(bad.result(raise_on_failure=False)) == 2  # the per-feed rows are kept as the run's data
+    failure = bad.result(raise_on_failure=False)  # what a plain `import_feeds()` call raises, rows kept on it
+    assert isinstance(failure, FeedsFailedError) and len(failure.rows) == 2 and str(failure) == bad.message
 
 
 def test_automation_fires_on_the_third_failure_in_a_row(prefect_api: str, store: Any, served: Any) -> None:
