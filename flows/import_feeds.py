@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from prefect import State, flow, tags
+from prefect import State, flow
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed
@@ -61,10 +61,9 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
     tag_flow_run(flow_run.get_id())  # schedule / manual / api, and the deployment
     feeds = resolve_feed_list(feeds_file, feed_urls)
     runs = start_run(feeds)
-    fetches = {}
-    for run in runs:
-        with tags(run.feed.name):  # every task run of a feed carries its name: the UI filters by tag
-            fetches[fetch_and_normalize.submit(run)] = run
+    # Task runs are not tagged with their feed: a tagged task run takes a tag-concurrency slot (API calls and a
+    # lease) in Prefect 3.8, measured +2 s on a 304 run of 7 feeds; each task run's name holds the feed's name.
+    fetches = {fetch_and_normalize.submit(run): run for run in runs}
     logs: list[ImportLog] = []
     to_record = []
     for future in as_completed(list(fetches)):  # upserts of a fast feed start before slow feeds finish
@@ -74,13 +73,11 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
             continue
         now = datetime.now(UTC)  # one stamp per feed, passed in so retries of a batch reuse it
         batches = outcome.batches if isinstance(outcome, Fetched) else []
-        with tags(run.feed.name):
-            to_record.append((run, outcome, [(batch, upsert_batch.submit(run, batch, now)) for batch in batches]))
-    records = []
-    for run, outcome, ups in to_record:
-        with tags(run.feed.name):
-            batch_outcomes = [batch_outcome(batch, future) for batch, future in ups]
-            records.append(record_import_log.submit(run, _as_is(outcome), _as_is(batch_outcomes)))
+        to_record.append((run, outcome, [(batch, upsert_batch.submit(run, batch, now)) for batch in batches]))
+    records = [
+        record_import_log.submit(run, _as_is(outcome), _as_is([batch_outcome(batch, future) for batch, future in ups]))
+        for run, outcome, ups in to_record
+    ]
     logs += [_log_of(record.result(raise_on_failure=False)) for record in records]
     publish_summary(_as_is(logs))
     bugs = [log for log in logs if log.reason == FailureReason.INTERNAL_ERROR.value]
