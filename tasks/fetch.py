@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import task
+from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
@@ -11,8 +11,8 @@ from jobfeed.pipeline.runs import FeedOutcome, FeedRun, Finished, needs_upserts
 from jobfeed.pipeline.spool import spool_root
 from jobfeed.settings import get_settings
 from jobfeed.store import get_store
+from tasks.finishing import final_state, finish
 from tasks.policy import retrying
-from tasks.record import finish
 
 
 @task(
@@ -21,14 +21,17 @@ from tasks.record import finish
     cache_policy=NO_CACHE,  # inputs are per-run; hashing them would only cost time
     **retrying(C.FETCH_RETRIES),
 )
-def fetch_and_normalize(run: FeedRun) -> FeedOutcome | Finished:
+def fetch_and_normalize(run: FeedRun) -> FeedOutcome | Finished | State[Finished]:
     """Fetch, parse and normalize one feed (jobfeed.pipeline.feedrun); permanent failures are values.
 
     An outcome with nothing to upsert (not modified, skipped, failed for good, no jobs) is finished
     here at once: the hourly run where most feeds answer 304 then costs one task run per feed
-    instead of two (bench/README.md, re-import).
+    instead of two (bench/README.md, re-import). Then this is the feed's finishing task run.
     """
     settings = get_settings()
     spool = spool_root(settings.spool_dir)
     outcome = fetch_outcome(run, settings=settings, spool=spool, snapshots=get_store().snapshots)
-    return outcome if needs_upserts(outcome) else Finished(finish(run, outcome, []))
+    if needs_upserts(outcome):
+        return outcome
+    log = finish(run, outcome, [])
+    return final_state(log, Finished(log))  # a failing feed ends this task run Failed, its log as data

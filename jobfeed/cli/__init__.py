@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from jobfeed.cli import automations as cli_automations
 from jobfeed.cli import db as cli_db
 from jobfeed.cli import export as cli_export
 from jobfeed.cli import imports as cli_imports
@@ -20,12 +21,15 @@ db_app = typer.Typer(help="Prepare a MongoDB for jobfeed (indexes), e.g. an exte
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens (JWT, signed with API_JWT_SECRET).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+automations_app = typer.Typer(help="Prefect automations built on jobfeed's events.", no_args_is_help=True)
+app.add_typer(automations_app, name="automations")
 
 stack_app.command("up")(cli_stack.stack_up)
 stack_app.command("down")(cli_stack.stack_down)
 stack_app.command("status")(cli_stack.stack_status)
 db_app.command("init")(cli_db.db_init)
 token_app.command("create")(cli_token.token_create_cmd)
+automations_app.command("install")(cli_automations.automations_install_cmd)
 
 # registration order is the order `jobfeed --help` lists them in
 app.command("import")(cli_imports.import_cmd)
