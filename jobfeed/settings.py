@@ -87,7 +87,9 @@ class UiSettings(BaseSettings):
     dashboard_password: SecretStr | None = Field(default=None, description="asked before any page when set")
     dashboard_tz: str | None = Field(default=None, description="IANA zone for times; default: the browser's")
     dashboard_refresh_s: float = Field(default=5.0, ge=1, le=300, description="history refresh while runs are running")
-    dashboard_url: str | None = Field(default=None, description="public base URL of the dashboard, for links from Prefect")
+    dashboard_url: str | None = Field(
+        default=None, description="public base URL of the dashboard, for links from Prefect"
+    )
     api_host: str = Field(default=LOOPBACK, description="address `jobfeed api` binds to")
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_token: SecretStr | None = Field(default=None, description="bearer token required by /api/* when set")
