@@ -43,8 +43,13 @@ api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
 postman: setup    ## regenerate docs/api/jobfeed.postman_collection.json from the API's OpenAPI
 	@.venv/bin/python -m jobfeed.api.postman
 
-bench: setup      ## benchmark jobfeed vs a no-Prefect baseline on private local servers (< 10 min; BENCH_ARGS=--quick)
+bench: setup      ## benchmark jobfeed vs a no-Prefect baseline on private local servers (~12 min; BENCH_ARGS=--quick)
 	@.venv/bin/python -m bench.run $(BENCH_ARGS)
+	@# export of 20k vs 200k jobs, peak RSS (Parquet: the pyarrow path); all formats: make bench-export
+	@if [ -z "$(BENCH_ARGS)" ]; then .venv/bin/python -m bench.export_memory --formats parquet; fi
+
+bench-export: setup ## export memory: peak RSS of `jobfeed export` for 20k vs 200k jobs, csv/parquet/jsonl
+	@.venv/bin/python -m bench.export_memory
 
 stack-up: setup
 	@$(JOBFEED) stack up
