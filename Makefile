@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench postman
+.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
