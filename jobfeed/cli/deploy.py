@@ -22,7 +22,6 @@ from jobfeed.ops.prefect import (  # noqa: F401 - re-exported: the commands' nam
     flow_run_url,
     prefect_api_url,
     prefect_ui_url,
-    trigger_run,
 )
 from jobfeed.ops.runs import FLOW, MANAGED_TAG, ON_DEMAND, QUEUE_PRIORITIES, Priority, submit_run, wait_for_run
 from jobfeed.settings import Settings

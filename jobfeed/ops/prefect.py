@@ -9,16 +9,13 @@ from __future__ import annotations
 import os
 import urllib.request
 from dataclasses import dataclass
-from inspect import isawaitable
 from urllib.parse import urlsplit
 
 from jobfeed import constants as C
-from jobfeed.redact import redact_text
 from jobfeed.settings import LOCAL_PREFECT_API_URL, Settings
 
 LOCAL_PREFECT_UI_URL = LOCAL_PREFECT_API_URL.removesuffix("/api")
 DEPLOYMENT = "import-feeds/hourly"  # flow name / deployment name in prefect.yaml
-MANUAL_TAG = "manual"  # flow runs started by hand (CLI or dashboard), as opposed to the schedule's
 _LOOPBACK = frozenset({"127.0.0.1", "localhost"})  # where `jobfeed stack up` serves Prefect
 
 
@@ -77,35 +74,3 @@ def prefect_ui_url(settings: Settings, api_url: str | None = None) -> str:
 def flow_run_url(flow_run_id: str, settings: Settings, api_url: str | None = None) -> str:
     """Link to a flow run in the Prefect UI."""
     return f"{prefect_ui_url(settings, api_url)}/runs/flow-run/{flow_run_id}"
-
-
-def trigger_run(settings: Settings, *, api_url: str | None = None, deployment: str = DEPLOYMENT,
-                watch: bool = False) -> RunInfo:  # fmt: skip
-    """Create a flow run of `deployment` now, as the Prefect UI's "Run" does; a worker of its pool runs it.
-
-    With `watch`, wait until the run ends. Raises PrefectUnavailableError when no server is known (checked
-    first: Prefect would otherwise start a temporary server here, which knows no deployment) and
-    DeploymentMissingError when the server has no such deployment; connection errors propagate.
-    """
-    api_url = api_url or prefect_api_url(settings)
-    if not api_url:
-        raise PrefectUnavailableError(
-            "No Prefect server is running. Start one with `jobfeed stack up` (or set PREFECT_API_URL), "
-            "then register the deployment with `jobfeed deploy`."
-        )
-    from prefect.deployments import run_deployment
-    from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            run = run_deployment(name=deployment, timeout=None if watch else 0, as_subflow=False, tags=[MANUAL_TAG])
-            if isawaitable(run):  # never from sync code; run_deployment is typed for both worlds
-                raise TypeError("run_deployment returned a coroutine in sync code")
-    except ObjectNotFound:
-        raise DeploymentMissingError(
-            f"No deployment `{deployment}` on the Prefect server at {redact_text(api_url)}. "
-            "Create it with `jobfeed deploy`."
-        ) from None
-    state = (run.state.name if run.state else None) or "unknown"
-    return RunInfo(str(run.id), str(run.name), state, flow_run_url(str(run.id), settings, api_url))
