@@ -38,6 +38,7 @@ MAX_IDENTITY_CHARS = (
 # --- Storage and runs ------------------------------------------------------------------------
 BATCH_SIZE = 500  # notes/stack.md: 500-1,000 records per Prefect task keeps orchestration cost small
 MAX_CONCURRENCY = 4  # feeds fetched at once: polite to one board, enough to hide network latency
+WRITE_LANES = 2  # threads beyond MAX_CONCURRENCY for upserts: the database writes while feeds are parsed (bench)
 MAX_FAILURES_PER_LOG = 100  # an ImportLog lists the first 100 failures; the count stays exact
 UPSERT_RETRIES = 3  # 1, 2, 4 s of backoff (~7 s) covers a database failover or a quick restart
 START_RETRIES = 2  # opening a run is a handful of small writes: a brief database blip at most
