@@ -37,7 +37,8 @@ def completed_in_window(
     before more fetches and the database writes while other feeds are still parsed (bench/README.md).
     """
     done: queue.SimpleQueue[PrefectFuture[T]] = queue.SimpleQueue()
-    pending, waiting = list(items), {}
+    pending = list(items)
+    waiting: dict[PrefectFuture[T], R] = {}
     while pending or waiting:
         while pending and len(waiting) < window:
             item = pending.pop(0)
