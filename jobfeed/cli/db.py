@@ -1,10 +1,13 @@
-"""`jobfeed db init`: create the indexes of the configured database (MONGODB_URI, MONGODB_DB).
+"""`jobfeed db init`: bring the configured database (MONGODB_URI, MONGODB_DB) to this version's layout: its
+indexes, and the fields older versions did not write (jobfeed/store/migrate.py; a 0.1.0 database upgrades).
 
 For a database jobfeed does not run itself (Atlas, a company MongoDB); `jobfeed stack up` and every
 import flow do the same for theirs. Read-only clients (dashboard, API, metrics) never create indexes.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import typer
 
@@ -13,7 +16,7 @@ from jobfeed.redact import redact_text, redact_url
 
 
 def db_init() -> None:
-    """Create the indexes jobfeed queries by (and drop retired ones); idempotent. Exit 1 when the DB is unreachable."""
+    """Create the indexes, drop retired ones, backfill older data; idempotent. Exit 1 when the DB is unreachable."""
     from pymongo.errors import PyMongoError
 
     from jobfeed.store import Store
@@ -29,14 +32,15 @@ def db_init() -> None:
             err.print("Check MONGODB_URI (and that the server is up), then run `jobfeed db init` again.")
             raise typer.Exit(EXIT_FAILED) from None
         try:
-            report = store.ensure_indexes()
+            migration = store.migrate(datetime.now(UTC))
         except PyMongoError as exc:  # reachable, but e.g. the user may not create indexes
-            err.print(f"[red]could not create the indexes[/red] of {where}: {_why(exc)}")
+            err.print(f"[red]could not bring the layout up to date[/red] of {where}: {_why(exc)}")
             raise typer.Exit(EXIT_FAILED) from None
     finally:
         store.close()
+    report = migration.indexes
     console.print(
-        f"{where}: {len(report.created)} index(es) created, {len(report.existing)} already present, "
+        f"{where}: layout version {migration.found} -> {migration.reached}; {len(report.created)} index(es) created, {len(report.existing)} already present, "
         f"{len(report.dropped)} retired one(s) dropped",
         highlight=False,
         soft_wrap=True,  # one line for scripts and logs, however long the URI
@@ -44,6 +48,9 @@ def db_init() -> None:
     for verb, names in (("created", report.created), ("present", report.existing), ("dropped", report.dropped)):
         for name in names:
             console.print(f"  {verb:8} {name}", highlight=False)
+    for step, count in migration.backfilled.items():
+        if count:
+            console.print(f"  filled   {step} on {count} document(s) written by an older version", highlight=False)
 
 
 def _why(exc: BaseException) -> str:

@@ -117,7 +117,7 @@ class RunStore(Protocol):
     @property
     def snapshots(self) -> Snapshots: ...
 
-    def ensure_indexes(self) -> object: ...  # idempotent; what it reports is the caller's business
+    def prepare(self, now: datetime) -> object: ...  # indexes and backfills when the layout is older; idempotent
 
 
 class LockAnswer(Protocol):

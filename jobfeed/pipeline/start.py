@@ -30,12 +30,12 @@ def start_run(
     lock_ttl_s: int,
     flow_run_is_alive: Callable[[str | None], bool],
 ) -> list[FeedRun]:
-    """Create the indexes, finish logs of crashed runs, prune dead working files, open one log per feed.
+    """Bring the database layout up to date, finish logs of crashed runs, prune dead working files, open one log per feed.
 
-    Safe to retry: indexes are idempotent, a recovered log finishes once, and a lock retaken with the
+    Safe to retry: the layout step is idempotent, a recovered log finishes once, and a lock retaken with the
     same token (the flow run id) is ours again.
     """
-    store.ensure_indexes()  # an explicit step: get_store() no longer creates them on connect
+    store.prepare(now)  # indexes (and backfills) when the layout is older: get_store() never creates them
     recover_crashed(
         store, locks, flow_run_id=flow_run_id, now=now, spool=spool, lock_ttl_s=lock_ttl_s, alive=flow_run_is_alive
     )

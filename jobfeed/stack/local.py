@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Literal
@@ -230,7 +231,7 @@ def _with_indexes(settings: Settings, mongo: ServiceStatus) -> ServiceStatus:
     local = settings.model_copy(update={"mongodb_uri": f"mongodb://127.0.0.1:{port}/?directConnection=true"})
     store = Store.from_settings(local)
     try:
-        report = store.ensure_indexes()
+        report = store.migrate(datetime.now(UTC)).indexes  # the layout of this version, older data upgraded
     except PyMongoError as exc:
         return dataclasses.replace(mongo, state="failed", detail=f"{mongo.detail}; could not create indexes: {exc}")
     finally:

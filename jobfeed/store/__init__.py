@@ -3,11 +3,13 @@ job_changes, and their indexes.
 
 Connecting never creates an index: read-only clients (dashboard, API, metrics) must not build or drop
 indexes on a production database as a side effect of a page view. Indexes are made by an explicit step
-(`Store.ensure_indexes`): `jobfeed stack up`, the import flow's start, and `jobfeed db init`.
+(`Store.migrate`, `Store.prepare`: jobfeed/store/migrate.py): `jobfeed stack up`, `jobfeed db init` and, when the
+recorded layout is older, the import flow's start.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +19,7 @@ from pymongo.database import Database
 
 from jobfeed import constants as C
 from jobfeed.settings import Settings, get_settings
+from jobfeed.store import migrate as layout
 from jobfeed.store.changes import ChangeRepo
 from jobfeed.store.dead_letters import DeadLetterRepo
 from jobfeed.store.errors import is_transient_db_error
@@ -24,6 +27,7 @@ from jobfeed.store.feeds import FeedStateRepo
 from jobfeed.store.indexes import IndexReport, ensure_indexes
 from jobfeed.store.jobs import JobRepo
 from jobfeed.store.logs import ImportLogRepo
+from jobfeed.store.migrate import MigrationReport
 from jobfeed.store.snapshots import SnapshotRepo
 
 Doc = dict[str, Any]  # a stored document as pymongo returns it
@@ -78,6 +82,14 @@ class Store:
     def ensure_indexes(self) -> IndexReport:
         """Create every index the pipeline, dashboard and API query by, drop retired ones (idempotent)."""
         return ensure_indexes(self.db)
+
+    def migrate(self, now: datetime) -> MigrationReport:
+        """Bring the database's layout to this version: indexes and backfills (jobfeed/store/migrate.py)."""
+        return layout.migrate(self.db, now=now)
+
+    def prepare(self, now: datetime) -> MigrationReport | None:
+        """`migrate` when the recorded layout is older than this version's, else one read and nothing more."""
+        return layout.prepare(self.db, now=now)
 
     def ping(self, timeout_s: float | None = None) -> None:
         """Raise a pymongo error when the server cannot be reached (within `timeout_s`, when given)."""
