@@ -17,6 +17,7 @@ if str(HERE.parent) not in sys.path:  # `streamlit run` puts only dashboard/ on 
 
 import streamlit as st
 
+import jobfeed
 from dashboard.sections import (
     access,
     common,
@@ -51,4 +52,5 @@ access.require_password()  # before anything else is rendered or queried
 common.sidebar_timezone()
 settings = get_settings()
 st.sidebar.caption(f"Database `{settings.mongodb_db}` at `{redact_url(settings.mongodb_uri)}`")
+st.sidebar.caption(f"jobfeed {jobfeed.__version__}")  # the footer: which release this dashboard is
 navigation.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from jobfeed import __version__
 from jobfeed.cli import automations as cli_automations
 from jobfeed.cli import db as cli_db
 from jobfeed.cli import export as cli_export
@@ -23,6 +24,20 @@ token_app = typer.Typer(help="API tokens (JWT, signed with API_JWT_SECRET).", no
 app.add_typer(token_app, name="token")
 automations_app = typer.Typer(help="Prefect automations built on jobfeed's events.", no_args_is_help=True)
 app.add_typer(automations_app, name="automations")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobfeed {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version."),
+) -> None:
+    """jobfeed: import job feeds into MongoDB with Prefect."""
+
 
 stack_app.command("up")(cli_stack.stack_up)
 stack_app.command("down")(cli_stack.stack_down)

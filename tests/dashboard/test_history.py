@@ -194,3 +194,10 @@ def test_database_down_shows_an_error_not_a_traceback(open_page, monkeypatch) ->
     assert "jobfeed stack up" in at.info[0].value
     assert "hunter2" not in texts(at) and "admin:***@" in at.error[0].value
     assert not at.dataframe
+
+
+def test_the_sidebar_footer_names_the_release(open_page) -> None:
+    import jobfeed
+
+    at = open_page()  # the first run: AppTest keeps the entry script's sidebar only there
+    assert f"jobfeed {jobfeed.__version__}" in [c.value for c in at.sidebar.caption]
