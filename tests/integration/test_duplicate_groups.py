@@ -47,7 +47,9 @@ def test_first_refresh_is_full_and_matches_the_aggregation(store: Store) -> None
     assert (acme["count"], acme["boards"]) == (3, ["jobicy.com", "jobspresso.co", "weworkremotely.com"])
     assert acme["feeds"] == sorted([JOBICY, WWR, JOBSPRESSO]) and acme["updatedAt"] == T0 + DAY
     assert acme["newest"]["_id"] == job_id(store, jobs["acme_jobspresso"])  # jobspresso's run was the latest
-    assert sorted(acme["jobIds"]) == sorted(job_id(store, jobs[n]) for n in ("acme_jobicy", "acme_wwr", "acme_jobspresso"))
+    assert sorted(acme["jobIds"]) == sorted(
+        job_id(store, jobs[n]) for n in ("acme_jobicy", "acme_wwr", "acme_jobspresso")
+    )
     assert acme["open"]["count"] == 3 and "closed" not in acme
     assert store.db[D.COLLECTION].count_documents({"_id": {"$ne": D.STATE_ID}}) == 2  # `solo` is no group
     assert_same_as_aggregation(store)
@@ -77,10 +79,15 @@ def test_incremental_refresh_follows_new_copies_changed_keys_and_closings(store:
     assert keys == {acme.dupKey, jobs["solo"].dupKey}
     assert_same_as_aggregation(store)
     group = store.db[D.COLLECTION].find_one({"_id": acme.dupKey})
-    assert group is not None and group["closed"]["count"] == 1 and group["open"]["boards"] == [
-        "jobspresso.co",
-        "weworkremotely.com",
-    ]
+    assert (
+        group is not None
+        and group["closed"]["count"] == 1
+        and group["open"]["boards"]
+        == [
+            "jobspresso.co",
+            "weworkremotely.com",
+        ]
+    )
     assert D.materialized_groups(store, limit=50, status="closed") == []  # one closed copy is no closed group
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from email.header import decode_header, make_header
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
