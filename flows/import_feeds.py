@@ -97,8 +97,10 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
         for run, outcome, ups in to_record
     ]
     logs += [_log_of(record.result(raise_on_failure=False)) for record in records]
-    follow_ups = _follow_up(logs, [*finishers, *records], started)
-    publish_summary(_as_is(logs), _as_is(follow_ups))
+    follow_ups, followers = _follow_up(logs, [*finishers, *records], started)
+    publish_summary(
+        _as_is(logs), _as_is(follow_ups), wait_for=[allow_failure(f) for f in followers], return_state=False
+    )
     bugs = [log for log in logs if log.reason == FailureReason.INTERNAL_ERROR.value]
     if bugs:  # a bug in jobfeed must fail the flow run visibly, after every log was written
         raise RuntimeError(f"internal error while importing {len(bugs)} feed(s); see their ImportLogs")
@@ -110,7 +112,9 @@ def import_feeds(feeds_file: str | None = None, feed_urls: list[str] | None = No
     return Completed(name=ended.verdict.value, message=message, data=rows)
 
 
-def _follow_up(logs: list[ImportLog], finishers: list[Any], started: datetime) -> list[FollowUp]:
+def _follow_up(
+    logs: list[ImportLog], finishers: list[Any], started: datetime
+) -> tuple[list[FollowUp], list[PrefectFuture[Any]]]:
     """The run-level follow-ups, after every feed finished, each its own task run with its own retries:
 
         all feeds finished ─┬─► refresh-duplicate-groups ─┬─► notify-run-summary (NOTIFY_RUN_SUMMARY)
@@ -118,6 +122,7 @@ def _follow_up(logs: list[ImportLog], finishers: list[Any], started: datetime) -
 
     `allow_failure`: a failing feed's finishing task run ends Failed, which must not hold a follow-up back;
     and the notification reports a failed refresh or export instead of waiting on them. Nothing here raises.
+    Returns what each did and their futures (the summary comes last and waits for them too).
     """
     settings = get_settings()
     after_feeds = [allow_failure(future) for future in finishers]
@@ -129,9 +134,11 @@ def _follow_up(logs: list[ImportLog], finishers: list[Any], started: datetime) -
     done = follow_ups_of(futures)
     if settings.has_notify_channel and wants_run_summary(settings.notify_run_summary, logs, done):
         after = [allow_failure(future) for future in futures.values()]
-        note = notify_run_summary.submit(_as_is(logs), _as_is(done), wait_for=after, return_state=False)
-        done += follow_ups_of({NOTIFY_RUN_SUMMARY: note})
-    return done
+        futures[NOTIFY_RUN_SUMMARY] = notify_run_summary.submit(
+            _as_is(logs), _as_is(done), wait_for=after, return_state=False
+        )
+        done += follow_ups_of({NOTIFY_RUN_SUMMARY: futures[NOTIFY_RUN_SUMMARY]})
+    return done, list(futures.values())
 
 
 def _log_of(value: object) -> ImportLog:

@@ -80,6 +80,8 @@ def test_follow_ups_wait_for_every_feed_and_the_summary_for_them(
     assert found[f"fetch {names[broken]}"].state.type.value == "FAILED"  # a failing feed does not hold them back
     assert upstream(found[REFRESH]) == upstream(found[EXPORT]) == finishers
     assert upstream(found[NOTIFY]) == {found[REFRESH].id, found[EXPORT].id}
+    (summary,) = [t for name, t in found.items() if name.startswith("publish-summary")]
+    assert upstream(summary) == {found[REFRESH].id, found[EXPORT].id, found[NOTIFY].id}  # it reports them all
     assert all(
         found[name].state.type.value == "COMPLETED" and found[name].run_count == 1 for name in (REFRESH, EXPORT, NOTIFY)
     )
