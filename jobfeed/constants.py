@@ -51,10 +51,13 @@ LAST_SEEN_REFRESH_S = (
 CLOSE_AFTER_MISSES = 2  # default CLOSE_AFTER_MISSES: one missing snapshot may be a board's hiccup, two in a row is gone
 SNAPSHOT_CHUNK_ENTRIES = 20_000  # feed snapshot entries per document: ~3.6 MB, well under MongoDB's 16 MB
 CHANGE_DIFF_MAX_BYTES = 4096  # a job_changes description diff: enough to read an edit, bounded for big rewrites
+DUPLICATE_FULL_REFRESH_AFTER = 10_000  # touched jobs beyond which duplicate groups are recomputed whole: one $group
+# over the keyed jobs then costs less than looking up every touched key again (and holds no id list)
 DUPLICATE_KEY_RETRIES = 3  # two feeds of one board inserting the same job: re-read and re-apply, bounded
 LOCK_TTL_S = 30 * 60  # a feed's import lock: far longer than one feed takes, short enough after a crash
 STALE_RUNNING_TTL_FACTOR = 2  # a log `running` for 2x the lock hold is a crashed run whatever Prefect says
 MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000  # fail fast with db_error instead of pymongo's 30 s default
+FOLLOW_UP_RETRIES = 2  # a run's follow-ups (duplicate groups, export, summary message): a blip, a full disk freed
 
 # --- Local stack -----------------------------------------------------------------------------
 LOCAL_MONGO_PORT = 27117  # not 27017, so a developer's own mongod keeps its port

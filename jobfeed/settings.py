@@ -44,6 +44,10 @@ class OpsSettings(BaseSettings):
     smtp_from: str | None = None
     smtp_to: str = Field(default="", description="comma-separated recipients")
     smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS (required when on)")
+    # one message per import run with its totals and failing feeds, through the channels above
+    notify_run_summary: Literal["off", "failures", "always"] = Field(
+        default="failures", description="run-summary message: never, when a feed or follow-up failed, every run"
+    )
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 only inside a container")
@@ -74,6 +78,11 @@ class OpsSettings(BaseSettings):
     def email_enabled(self) -> bool:
         """True when e-mail notifications are configured (SMTP_HOST set)."""
         return bool(self.smtp_host)
+
+    @property
+    def has_notify_channel(self) -> bool:
+        """True when a webhook or e-mail is configured: someone can hear a notification."""
+        return self.notify_webhook_url is not None or self.email_enabled
 
 
 class UiSettings(BaseSettings):
@@ -158,7 +167,11 @@ class Settings(OpsSettings, UiSettings):
     spool_dir: Path | None = Field(
         default=None, description="working files of running imports (feed bodies, job batches); None = system temp"
     )
-    export_dir: Path = Field(default=Path("."), description="where `jobfeed export` writes when --out is not given")
+    # set: every import run also writes an export of the jobs there (a follow-up, docs/architecture.md)
+    export_dir: Path | None = Field(
+        default=None, description="`jobfeed export` without --out writes here (unset: the current directory)"
+    )
+    export_format: Literal["parquet", "csv", "jsonl"] = Field(default="parquet", description="of the run's export")
 
     @field_validator("fetch_allow_hosts")
     @classmethod

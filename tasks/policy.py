@@ -38,11 +38,8 @@ class Backoff(list[float]):
         return (self[n] for n in range(len(self)))
 
 
-def retrying(retries: int) -> dict[str, Any]:
-    """@task options for `retries` retries of transient failures with exponential backoff and jitter."""
-    return {
-        "retries": retries,
-        "retry_delay_seconds": Backoff(retries),
-        "retry_jitter_factor": C.RETRY_JITTER,
-        "retry_condition_fn": retry_transient,
-    }
+def retrying(retries: int, *, any_failure: bool = False) -> dict[str, Any]:
+    """@task options for `retries` retries with exponential backoff and jitter: of transient failures only, or
+    of `any_failure` for a run's follow-ups (each one whole, idempotent step: a refresh, a file renamed in)."""
+    options = {"retries": retries, "retry_delay_seconds": Backoff(retries), "retry_jitter_factor": C.RETRY_JITTER}
+    return options if any_failure else {**options, "retry_condition_fn": retry_transient}

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from jobfeed import constants as C
 from jobfeed.pipeline.redrive import redrive_rows
 from jobfeed.store import get_store
+from jobfeed.store.duplicates import mark_stale
 from tasks.policy import retrying
 
 
@@ -27,5 +28,9 @@ def load_dead_letters(reason: str | None, limit: int) -> list[dict[str, Any]]:
     **retrying(C.UPSERT_RETRIES),
 )
 def redrive_chunk(letters: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
-    """Re-process a chunk of dead letters; each is marked re-driven only when it now succeeds."""
-    return redrive_rows(get_store(), letters, now=datetime.now(UTC))
+    """Re-process a chunk of dead letters; each is marked re-driven only when it now succeeds. Jobs written
+    without an ImportLog: the materialized duplicate groups are read as stale until the next import refreshes."""
+    mark_stale(get_store())  # before and after writing: readers never trust groups a re-drive may have changed
+    rows = redrive_rows(get_store(), letters, now=datetime.now(UTC))
+    mark_stale(get_store())
+    return rows

@@ -8,10 +8,10 @@ asked for. Columns: docs/exports.md.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +24,7 @@ from jobfeed.store.export import ExportFormat
 
 PROGRESS_EVERY = 1_000  # rows between progress-bar updates: redrawing per row would cost more than the row
 _DATE_ONLY = re.compile(r"^\d{4}-\d\d-\d\d$")
+Row = dict[str, Any]
 
 
 class StatusChoice(StrEnum):
@@ -66,7 +67,13 @@ def export_cmd(
         raise typer.Exit(EXIT_USAGE) from None
     settings = load_settings()
     flt = ExportFilter(status=None if status is StatusChoice.ALL else status.value, since=since_at, source=source)
-    target = None if out == "-" else Path(out) if out else default_path(settings.export_dir, fmt, datetime.now(UTC))
+    target = (
+        None
+        if out == "-"
+        else Path(out)
+        if out
+        else default_path(settings.export_dir or Path("."), fmt, datetime.now(UTC))
+    )
     store = get_store(settings)
     try:
         total = count_export(store, flt)
@@ -85,40 +92,48 @@ def export_cmd(
 
 
 def _write_file(fmt: ExportFormat, rows: Iterator[dict[str, Any]], target: Path, total: int, *, quiet: bool) -> int:
+    from jobfeed.store.export_files import write_export_file
+
     if target.is_dir():
         err.print(f"[red]--out {target} is a directory[/red]; give a file name")
         raise typer.Exit(EXIT_USAGE)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    try:
-        with partial.open("wb") as handle:
-            written = _write(fmt, rows, handle, total, quiet=quiet)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return written
+    with _progress(total, quiet=quiet) as advance:
+        return write_export_file(fmt, advance(rows), target)
 
 
 def _write(fmt: ExportFormat, rows: Iterator[dict[str, Any]], out: BinaryIO, total: int, *, quiet: bool) -> int:
-    """Write the rows, advancing a progress bar on stderr (unless quiet); returns how many were written."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+    """Write the rows to a stream, advancing a progress bar on stderr (unless quiet); returns how many."""
     from jobfeed.store.export import write_export
 
     written = 0
+
+    def counting(source: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal written
+        for row in source:
+            written += 1
+            yield row
+
+    with _progress(total, quiet=quiet) as advance:
+        write_export(fmt, counting(advance(rows)), out)
+    return written
+
+
+@contextmanager
+def _progress(total: int, *, quiet: bool) -> Iterator[Callable[[Iterator[Row]], Iterator[Row]]]:
+    """A progress bar on stderr (unless quiet) and a wrapper that advances it as rows pass through."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True, disable=quiet) as progress:
         task = progress.add_task("export", total=total or None)
 
-        def counting() -> Iterator[dict[str, Any]]:
-            nonlocal written
+        def advance(rows: Iterator[Row]) -> Iterator[Row]:
+            seen = 0
             for row in rows:
-                written += 1
-                if written % PROGRESS_EVERY == 0:
-                    progress.update(task, completed=written)
+                seen += 1
+                if seen % PROGRESS_EVERY == 0:
+                    progress.update(task, completed=seen)
                 yield row
+            progress.update(task, completed=seen)
 
-        write_export(fmt, counting(), out)
-        progress.update(task, completed=written)
-    return written
+        yield advance

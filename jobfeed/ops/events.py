@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jobfeed.importlog import ImportLog, is_failing, is_ok
+from jobfeed.ops.followups import FollowUp, with_follow_ups
 from jobfeed.ops.report import failure_label, feed_line, run_outcome, slug, warning_line
 from jobfeed.redact import redact_text, redact_url
 
@@ -135,13 +136,14 @@ def _feed_artifact(log_: ImportLog) -> None:
     )
 
 
-def report_run(logs: Sequence[ImportLog], flow_run_id: str | None) -> None:
+def report_run(logs: Sequence[ImportLog], flow_run_id: str | None, follow_ups: Sequence[FollowUp] = ()) -> None:
     """The run's summary line in the run logger and its `jobfeed.run.finished` event with the totals."""
     from prefect import get_run_logger
     from prefect.events import emit_event
 
     outcome = run_outcome(logs)
-    get_run_logger().info("run %s: %s", outcome.verdict.value, outcome.message)
+    message = with_follow_ups(outcome.message, follow_ups)
+    get_run_logger().info("run %s: %s", outcome.verdict.value, message)
     statuses = Counter(log_.status.value for log_ in logs)
     try:
         emit_event(
@@ -153,7 +155,8 @@ def report_run(logs: Sequence[ImportLog], flow_run_id: str | None) -> None:
             related=_flow_run_related(flow_run_id),
             payload={
                 "verdict": outcome.verdict.value,
-                "message": outcome.message,
+                "message": message,
+                "followUpsFailed": [f.name for f in follow_ups if not f.ok],
                 "feeds": len(logs),
                 "statuses": dict(statuses),
                 "new": sum(log_.new for log_ in logs),

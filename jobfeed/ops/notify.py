@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +34,21 @@ log = logging.getLogger("jobfeed.ops.notify")
 
 Kind = Literal["failing", "disabled", "recovered"]
 _ICONS: dict[str, str] = {"failing": ":warning:", "disabled": ":no_entry:", "recovered": ":white_check_mark:"}
+
+
+class Message(Protocol):
+    """What a channel sends: a feed's Notification, a run's summary (jobfeed/ops/followups.py)."""
+
+    @property
+    def title(self) -> str: ...  # the e-mail subject
+
+    @property
+    def text(self) -> str: ...  # the e-mail body, a webhook's fallback text
+
+    @property
+    def about(self) -> str: ...  # what it is, for log lines: "'failing' notification for <url>"
+
+    def slack_payload(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,11 @@ class Notification:
         if self.kind == "failing":
             return f"jobfeed: feed {name} failed {self.consecutive_failures} runs in a row"
         return f"jobfeed: feed {name} recovered"
+
+    @property
+    def about(self) -> str:
+        """What it is, for log lines (the feed URL masked)."""
+        return f"{self.kind!r} notification for {redact_url(self.feed_url)}"
 
     @property
     def text(self) -> str:
@@ -146,7 +166,7 @@ def _scrub(message: str, secret_url: str) -> str:
 
 def send_webhook(
     url: str,
-    notification: Notification,
+    notification: Message,
     *,
     timeout_s: float,
     attempts: int = C.NOTIFY_ATTEMPTS,
@@ -169,8 +189,7 @@ def send_webhook(
         if not retryable or attempt >= attempts:
             break
         time.sleep(retry_delay_s)
-    log.warning("webhook %s did not take the %r notification for %s (%s)", _endpoint(url), notification.kind,
-                redact_url(notification.feed_url), problem)  # fmt: skip
+    log.warning("webhook %s did not take the %s (%s)", _endpoint(url), notification.about, problem)
     return False
 
 
@@ -184,7 +203,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def send_email(
-    notification: Notification,
+    notification: Message,
     *,
     host: str,
     port: int,
@@ -215,19 +234,19 @@ def send_email(
             smtp.send_message(message, from_addr=sender, to_addrs=list(recipients))
         return True
     except (smtplib.SMTPException, OSError, ValueError) as exc:
-        log.warning("SMTP %s:%s did not take the %r notification for %s (%s: %s)", host, port, notification.kind,
-                    redact_url(notification.feed_url), type(exc).__name__, redact_text(str(exc)))  # fmt: skip
+        log.warning("SMTP %s:%s did not take the %s (%s: %s)", host, port, notification.about, type(exc).__name__,
+                    redact_text(str(exc)))  # fmt: skip
         return False
 
 
-def deliver(notification: Notification, ops: OpsSettings) -> dict[str, bool]:
-    """Send to every configured channel; returns {channel: delivered}."""
+def deliver(notification: Message, ops: OpsSettings, *, skip: frozenset[str] = frozenset()) -> dict[str, bool]:
+    """Send to every configured channel but those in `skip` (`webhook`, `email`); returns {channel: delivered}."""
     results: dict[str, bool] = {}
-    if ops.notify_webhook_url is not None:
+    if ops.notify_webhook_url is not None and "webhook" not in skip:
         results["webhook"] = send_webhook(
             ops.notify_webhook_url.get_secret_value(), notification, timeout_s=ops.notify_timeout_s
         )
-    if ops.email_enabled and ops.smtp_host and ops.smtp_from:
+    if ops.email_enabled and ops.smtp_host and ops.smtp_from and "email" not in skip:
         results["email"] = send_email(
             notification,
             host=ops.smtp_host,

@@ -41,6 +41,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("finishedAt", DESCENDING)], name="finishedAt"),
     ],
     "feeds": [IndexModel([("url", ASCENDING)], unique=True, name="url")],
+    # materialized duplicate groups (jobfeed/store/duplicates.py): the lists, newest first, of all / open /
+    # closed groups; and the groups a touched job was in (a refresh finds the group a changed key left)
+    "duplicate_groups": [
+        IndexModel([("lastSeenAt", DESCENDING), ("_id", ASCENDING)], name="lastSeenAt"),
+        IndexModel([("open.lastSeenAt", DESCENDING), ("_id", ASCENDING)], name="open_lastSeenAt"),
+        IndexModel([("closed.lastSeenAt", DESCENDING), ("_id", ASCENDING)], name="closed_lastSeenAt"),
+        IndexModel([("jobIds", ASCENDING)], name="jobIds"),
+    ],
     # a feed's snapshot chunks: loaded by feed at every fetched run; one version per (feed, chunk)
     "feed_snapshot_chunks": [
         IndexModel([("feed", ASCENDING), ("n", ASCENDING), ("version", ASCENDING)], unique=True, name="feed_n_version")

@@ -15,14 +15,12 @@ from bson.errors import InvalidId
 from pymongo import DESCENDING
 
 from jobfeed.store import Store
+from jobfeed.store.duplicates import COPY_FIELDS, MAX_GROUP_JOBS, materialized_groups
 from jobfeed.store.reads import COUNT_CAP, JOB_LIST_FIELDS, PAGE_SIZE, job_filter
 
 CHANGES = "job_changes"  # {jobId, source, externalId, at, flowRunId, feed, changes: {field: {old, new}}}
 MAX_HISTORY = 100  # a job's timeline: changes per page; an hourly feed rarely changes one job this often
-MAX_GROUP_JOBS = 20  # copies of one job listed per duplicate group (boards rarely exceed a handful)
 MAX_DUPLICATE_GROUPS = 200
-# What a row of a duplicate group or a collapsed list carries: enough to tell the copies apart.
-COPY_FIELDS = dict.fromkeys(("source", "title", "company", "location", "url", "status", "lastSeenAt", "dupKey"), 1)
 
 
 def _object_id(job_id: str) -> ObjectId | None:
@@ -66,9 +64,19 @@ def duplicate_groups(
     """Groups of jobs sharing a `dupKey` on more than one board, most recently seen first.
 
     Each: `{dupKey, boards: [source, ...], count, lastSeenAt, jobs: [copy, ...]}` with at most MAX_GROUP_JOBS
-    copies. The grouping reads every keyed job once (a `$group` cannot use an index); its output is only
-    the small per-key summaries, and the copies of the `limit` groups shown come from one indexed `find`.
+    copies. Read from the materialized `duplicate_groups` while it is fresh (jobfeed/store/duplicates.py),
+    else aggregated from `jobs` (aggregate_duplicate_groups): the same groups either way.
     """
+    groups = materialized_groups(store, limit=limit, status=status)
+    return groups if groups is not None else aggregate_duplicate_groups(store, limit=limit, status=status)
+
+
+def aggregate_duplicate_groups(
+    store: Store, *, limit: int = MAX_DUPLICATE_GROUPS, status: str | None = None
+) -> list[dict[str, Any]]:
+    """duplicate_groups computed from `jobs`. The grouping reads every keyed job once (a `$group` cannot use
+    an index); its output is only the small per-key summaries, and the copies of the `limit` groups shown
+    come from one indexed `find`."""
     match: dict[str, Any] = {**job_filter(None, None, status), "dupKey": {"$type": "string"}}
     pipeline: list[dict[str, Any]] = [
         {"$match": match},

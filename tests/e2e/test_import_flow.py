@@ -167,9 +167,13 @@ def test_failing_feed_notifies_once_then_auto_disables(store: Store, served, mon
         monkeypatch.setenv("AUTO_DISABLE_AFTER", "3")
         reset_settings()
         statuses = [run_flow(store, [url])[url]["status"] for _ in range(4)]
-        texts = [post.json()["text"] for post in hook.posts]
-        bodies = [post.body.decode() for post in hook.posts]
+        posts = [post for post in hook.posts if " run import-" not in post.json()["text"]]  # per feed, not per run
+        texts = [post.json()["text"] for post in posts]
+        bodies = [post.body.decode() for post in posts]
+        runs = [post.json()["text"] for post in hook.posts if post not in posts]
     assert statuses == ["failed", "failed", "failed", "skipped"]  # disabled after the 3rd failure
+    # NOTIFY_RUN_SUMMARY's default (failures): one run summary per failing run, none for the skipped one
+    assert len(runs) == 3 and all("Failed - 0 of 1 feeds ok; 1 failed: http_4xx" in text for text in runs), runs
     assert len(texts) == 2, texts  # "failing" once at 2, "disabled" at 3; nothing on the skipped run
     assert "failed 2 runs in a row" in texts[0] and "http_4xx" in bodies[0]
     assert "disabled" in texts[1].lower()

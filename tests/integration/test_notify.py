@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -151,3 +152,40 @@ def test_email_unreachable_returns_false() -> None:
     ok = send_email(NOTE, host="127.0.0.1", port=free_port(), sender="a@example.org", recipients=["b@example.org"],
                     starttls=False, timeout_s=2)  # fmt: skip
     assert ok is False
+
+
+def _log(name: str, url: str, status: str, **counts: Any) -> Any:
+    from jobfeed.importlog import FeedFailure, ImportLog, LogStatus
+    from jobfeed.reasons import FailureReason
+
+    error = FeedFailure(FailureReason.DNS_ERROR, f"cannot resolve {url}") if status == "failed" else None
+    return ImportLog(file_name=url, feed_name=name, flow_run_id="r", started_at=datetime(2026, 11, 23, tzinfo=UTC),
+                     status=LogStatus(status), error=error, **counts)  # fmt: skip
+
+
+def test_run_summary_goes_through_every_channel_once(webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+    from jobfeed.ops.followups import FollowUp, run_summary
+    from jobfeed.ops.notify import deliver
+
+    logs = [_log("good", "https://a.example/f", "success", new=4, unchanged=6), _log("bad", FEED, "failed")]
+    follow_ups = [FollowUp("refresh-duplicate-groups", True, "incremental refresh of 3 dupKey(s)"),
+                  FollowUp.failed("export-jobs", PermissionError(13, "Permission denied", "/exports/x"))]  # fmt: skip
+    summary = run_summary(logs, follow_ups, run_name="import-20261123-100000", link="http://ui/runs/flow-run/1")
+    assert deliver(summary, _ops(webhook, smtp)) == {"webhook": True, "email": True}
+    (post,) = webhook.posts
+    assert post.json()["text"] == (
+        ":warning: jobfeed run import-20261123-100000: Partial - 1 of 2 feeds ok; 1 failed: dns_error ×1"
+    )
+    body = post.json()["blocks"][1]["text"]["text"]
+    assert "Jobs: 4 new, 0 updated, 6 unchanged, 0 failed, 0 closed (10 fetched from 2 feed(s))." in body
+    assert "- bad failed: dns_error - cannot resolve https://board.example/feed?token=***" in body
+    assert "- export-jobs failed: PermissionError: [Errno 13] Permission denied: '/exports/x'" in body
+    assert "Run: http://ui/runs/flow-run/1" in body and "abc123" not in post.body.decode()
+    (mail,) = smtp.mails
+    assert " ".join(str(make_header(decode_header(mail.message["Subject"]))).split()) == summary.title
+    raw = mail.message.get_payload(decode=True)
+    assert isinstance(raw, bytes) and "refresh-duplicate-groups: incremental refresh of 3 dupKey(s)" in raw.decode()
+
+    # a retry sends only to the channels that did not take it yet
+    assert deliver(summary, _ops(webhook, smtp), skip=frozenset({"email"})) == {"webhook": True}
+    assert len(webhook.posts) == 2 and len(smtp.mails) == 1
