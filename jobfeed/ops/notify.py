@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +34,24 @@ log = logging.getLogger("jobfeed.ops.notify")
 
 Kind = Literal["failing", "disabled", "recovered"]
 _ICONS: dict[str, str] = {"failing": ":warning:", "disabled": ":no_entry:", "recovered": ":white_check_mark:"}
+
+
+class Message(Protocol):
+    """What the channels send: a Notification here, or a drift notice (jobfeed/ops/drift.py)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def feed_url(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def slack_payload(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -146,7 +164,7 @@ def _scrub(message: str, secret_url: str) -> str:
 
 def send_webhook(
     url: str,
-    notification: Notification,
+    notification: Message,
     *,
     timeout_s: float,
     attempts: int = C.NOTIFY_ATTEMPTS,
@@ -184,7 +202,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def send_email(
-    notification: Notification,
+    notification: Message,
     *,
     host: str,
     port: int,
@@ -220,7 +238,7 @@ def send_email(
         return False
 
 
-def deliver(notification: Notification, ops: OpsSettings) -> dict[str, bool]:
+def deliver(notification: Message, ops: OpsSettings) -> dict[str, bool]:
     """Send to every configured channel; returns {channel: delivered}."""
     results: dict[str, bool] = {}
     if ops.notify_webhook_url is not None:
