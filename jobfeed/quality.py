@@ -81,10 +81,10 @@ class Drift:
     @property
     def text(self) -> str:
         """One line for a notification or a table: `element_missing company: 1.0 → 0.0`."""
-        return f"{self.kind.value} {self.field}: {_show(self.before)} → {_show(self.now)}"
+        return f"{self.kind.value} {self.field}: {show_value(self.before)} → {show_value(self.now)}"
 
 
-def _show(value: DriftValue) -> str:
+def show_value(value: DriftValue) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(value) + "]"
     if isinstance(value, float):
