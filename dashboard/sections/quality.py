@@ -37,9 +37,9 @@ def latest_frame(docs: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFr
         shape = doc.get("shape") or {}
         row = {"feed": names.get(url) or "", "format": shape.get("format") or "", "items": shape.get("items", 0)}
         row.update({name: _percent(coverage.get(name)) for name in COVERAGE_FIELDS})
-        row.update({"drifts": drifts[url], "url": feed_label(url)})
+        row.update({"drifts": drifts[url], "feed url": feed_label(url)})  # `url` is a field
         rows.append(row)
-    return pd.DataFrame.from_records(rows, columns=["feed", "format", "items", *COVERAGE_FIELDS, "drifts", "url"])
+    return pd.DataFrame.from_records(rows, columns=["feed", "format", "items", *COVERAGE_FIELDS, "drifts", "feed url"])
 
 
 def coverage_frame(docs: list[dict[str, Any]], tz: str) -> pd.DataFrame:

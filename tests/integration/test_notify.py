@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
@@ -151,3 +152,24 @@ def test_email_unreachable_returns_false() -> None:
     ok = send_email(NOTE, host="127.0.0.1", port=free_port(), sender="a@example.org", recipients=["b@example.org"],
                     starttls=False, timeout_s=2)  # fmt: skip
     assert ok is False
+
+
+def test_a_drift_notice_goes_through_the_same_channels(webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+    from jobfeed.ops.drift import notify_drift
+    from jobfeed.quality import Drift, DriftKind
+
+    drift = [Drift(DriftKind.ELEMENT_MISSING, "company", 1.0, 0.0)]
+    notice = notify_drift(FEED, NAME, "log-42", drift, _ops(webhook, smtp))
+    assert notice is not None
+    (post,) = webhook.posts
+    assert (
+        post.json()["text"]
+        == ":mag: jobfeed: feed board-dev drifted from its baseline (element_missing company: 1 → 0)"
+    )
+    assert "abc123" not in post.body.decode()
+    (mail,) = smtp.mails
+    assert str(make_header(decode_header(mail.message["Subject"]))) == notice.title
+    body = mail.message.get_payload(decode=True)
+    assert isinstance(body, bytes) and b"- element_missing company: 1 \xe2\x86\x92 0" in body and b"abc123" not in body
+    webhook.statuses.extend([500] * 5)  # a broken channel is logged, never raised
+    assert notify_drift(FEED, NAME, "log-43", drift, _ops(webhook, None, notify_timeout_s=1)) is not None
