@@ -13,9 +13,10 @@ from operator import attrgetter
 from typing import Any
 
 from jobfeed.models import FeedFormat, ItemFailure, Job
-from jobfeed.quality import COVERAGE_FIELDS, Profile, Shape, element_shares, share
+from jobfeed.quality import COVERAGE_FIELDS, MAX_ELEMENTS, Profile, Shape, element_shares, share
 from jobfeed.sources.kind import Extract
 
+NAMES_LIMIT = 20 * MAX_ELEMENTS  # distinct element names counted at once (memory stays flat)
 _JOB_FIELDS = attrgetter(*COVERAGE_FIELDS)  # Job's own names are the stored ones
 # The same fields as an extractor finds them, for items that failed to become a Job.
 _RAW_FIELDS = attrgetter("title", "company", "location", "published", "description_html", "job_type", "category", "url")
@@ -43,6 +44,8 @@ class ProfileTally:
         self.items += 1
         if isinstance(item, dict):
             self.elements.update(item.keys())  # a keys view is no Mapping: Counter counts each key once
+            if len(self.elements) > NAMES_LIMIT:  # a hostile body of ever new names: keep the frequent ones
+                self.elements = Counter(dict(self.elements.most_common(MAX_ELEMENTS)))
 
     def outcome(self, outcome: Job | ItemFailure) -> None:
         """What the normalizer made of a raw item: a Job's fields, or those an invalid item still had.

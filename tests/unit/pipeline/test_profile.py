@@ -8,9 +8,10 @@ from typing import Any
 
 from jobfeed.models import FeedFormat
 from jobfeed.pipeline.ingest import ingest_body
+from jobfeed.pipeline.profile import NAMES_LIMIT
 from jobfeed.pipeline.snapshot import Entry
 from jobfeed.pipeline.spool import BatchWriter, FeedSpool
-from jobfeed.quality import COVERAGE_FIELDS, Profile
+from jobfeed.quality import COVERAGE_FIELDS, MAX_ELEMENTS, Profile
 from tests.support.feeds import item, load, rss
 
 NOW = datetime.now(UTC)
@@ -109,3 +110,9 @@ def test_a_job_board_posting_decided_from_its_list_entry_counts_in_the_shape_onl
     assert again.listing.unchanged == 2
     assert again.profile.shape == first.profile.shape  # the list entries: no detail was asked for
     assert again.profile.coverage is None  # no posting's fields were read
+
+
+def test_a_body_of_ever_new_element_names_keeps_memory_flat(tmp_path: Path) -> None:
+    items = "".join(f"<item><guid>g{i}</guid><title>t</title><x{i}>v</x{i}></item>" for i in range(NAMES_LIMIT + 10))
+    shape = profile_of(tmp_path, rss(items)).shape
+    assert shape.elements["guid"] == shape.elements["title"] == 1.0 and len(shape.elements) <= MAX_ELEMENTS
