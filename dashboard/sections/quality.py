@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import queries
-from dashboard.sections.common import feed_label, fmt_time, load, timezone
+from dashboard.sections.common import feed_label, fmt_time, load, md_escape, timezone
 from jobfeed.quality import COVERAGE_DROP, COVERAGE_FIELDS, ELEMENT_PRESENT, drifts_from, show_value
 
 WINDOWS_DAYS = (7, 30, 90)
@@ -83,6 +83,17 @@ def coverage_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
         )
     )  # fmt: skip
     return chart
+
+
+def render_run_quality(doc: dict[str, Any]) -> None:
+    """Run detail's part: how the run's body drifted from the feed's baseline, and its field coverage."""
+    drift = drifts_from(doc.get("drift"))
+    if drift:  # element names come from the feed: escaped
+        st.warning("**The body drifted from the feed's baseline:** " + "; ".join(md_escape(d.text) for d in drift))
+    coverage = doc.get("fieldCoverage")
+    if coverage:
+        shares = " · ".join(f"{name} {_percent(coverage.get(name)) or 0:g} %" for name in COVERAGE_FIELDS)
+        st.caption(f"Field coverage of the body's {(doc.get('shape') or {}).get('items', 0)} items: {shares}")
 
 
 def render() -> None:

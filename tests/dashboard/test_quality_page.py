@@ -69,3 +69,18 @@ def test_without_parsed_bodies_the_page_says_why(open_page, store: Store) -> Non
     assert "No feed body was parsed in the last 30 days" in at.info[0].value
     at.segmented_control(key="quality-window").set_value(7).run()
     assert "No feed body was parsed in the last 7 days" in at.info[0].value
+
+
+def test_run_detail_shows_the_drift_and_coverage_of_its_body(open_page, store: Store) -> None:
+    renamed = Drift(DriftKind.ELEMENT_MISSING, "job_listing*company", 1.0, 0.0)  # a name from the feed: escaped
+    log_id = add_profiled_log(store, url=JOBICY, started=datetime.now(UTC), coverage={**FULL, "url": 0.5},
+                              drift=[renamed], items=6)  # fmt: skip
+    at = open_page("run", query={"log": log_id})
+    no_exception(at)
+    assert at.warning[0].value == (
+        "**The body drifted from the feed's baseline:** element\\_missing job\\_listing\\*company\\: 1 → 0"
+    )
+    assert "Field coverage of the body's 6 items: title 100 % · " in texts(at) and "url 50 %" in texts(at)
+    plain = add_log(store, url=JOBICY, started=datetime.now(UTC))  # no parsed body: nothing about quality
+    at = open_page("run", query={"log": plain})
+    assert not at.warning and "Field coverage" not in texts(at)
