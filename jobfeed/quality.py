@@ -35,7 +35,6 @@ MAX_ELEMENTS = 200  # element names kept per shape (the most frequent): a hostil
 MAX_NAMESPACES = 50
 MAX_NAME_CHARS = 100
 DIGITS = 4  # shares are stored rounded to 4 decimals
-T = TypeVar("T")
 _EPSILON = 1e-9  # 0.8 - 0.6 is 0.20000000000000007: compare shares with a little slack
 
 # Stored field names (ImportLog extensions and the shape sub-document).
@@ -213,6 +212,9 @@ def unreported(drift: Sequence[Drift], previous: Sequence[Drift]) -> list[Drift]
     """The drifts the previous parsed run did not have (by kind and field): those are notified."""
     known = {d.key for d in previous}
     return [d for d in drift if d.key not in known]
+
+
+T = TypeVar("T")
 
 
 def _settled(values: Sequence[T]) -> T:

@@ -97,7 +97,8 @@ class ImportLogRepo:
         for days in PROFILE_WINDOWS_DAYS:
             lower = before - timedelta(days=days)
             window = {LogField.FILE_NAME: feed_url, LogField.STARTED_AT: {"$gte": lower, "$lt": upper}}
-            for doc in self.coll.find(window, _PROFILE_FIELDS).sort(LogField.STARTED_AT, DESCENDING):
+            cursor = self.coll.find(window, _PROFILE_FIELDS).sort(LogField.STARTED_AT, DESCENDING)
+            for doc in cursor.batch_size(2 * limit):  # most logs of a window are never read
                 if isinstance(doc.get(LogField.SHAPE), dict) and not doc.get("replayOf"):
                     found.append(doc)
                     if len(found) >= limit:
