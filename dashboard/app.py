@@ -27,6 +27,7 @@ from dashboard.sections import (
     history,
     job_detail,
     jobs,
+    quality,
     run_detail,
     run_now,
 )
@@ -45,6 +46,7 @@ navigation = st.navigation([
     st.Page(job_detail.render, title="Job detail", icon=":material/description:", url_path=job_detail.JOB_PAGE),
     st.Page(duplicates.render, title="Duplicates", icon=":material/content_copy:", url_path="duplicates"),
     st.Page(dead_letters.render, title="Dead letters", icon=":material/mail:", url_path="dead-letters"),
+    st.Page(quality.render, title="Data quality", icon=":material/insights:", url_path="quality"),
     st.Page(run_now.render, title="Run now", icon=":material/play_arrow:", url_path="run-now"),
 ], position="sidebar" if access.signed_in() else "hidden")  # fmt: skip
 access.require_password()  # before anything else is rendered or queried

@@ -21,7 +21,7 @@ from jobfeed.feeds_config import ConfigError, feed_index, load_feeds_file, sched
 from jobfeed.models import FeedSpec
 from jobfeed.ops import runs
 from jobfeed.settings import get_settings
-from jobfeed.store import Store, get_store, job_reads, reads
+from jobfeed.store import Store, get_store, job_reads, quality_reads, reads
 from jobfeed.store.reads import LogFilter
 
 LIVE_TTL_S = 2  # history and `running`: below the 5 s self-refresh, so each refresh sees new rows
@@ -108,6 +108,11 @@ def _cached_feed_list(db: DbId) -> list[Doc]:
 @st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
 def _cached_feed_daily_stats(db: DbId, since: datetime, tz: str) -> list[Doc]:
     return reads.feed_daily_stats(store(), since=since, tz=tz)
+
+
+@st.cache_data(ttl=SLOW_TTL_S, show_spinner=False)
+def _cached_profile_history(db: DbId, since: datetime, feed: str | None) -> list[Doc]:
+    return quality_reads.profile_history(store(), since=since, feed=feed)
 
 
 @st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
@@ -223,6 +228,11 @@ def feed_list() -> list[Doc]:
 def feed_daily_stats(since: datetime, tz: str) -> list[Doc]:
     """Runs per feed, day (in `tz`) and status since a time."""
     return _cached_feed_daily_stats(_db(), since, tz)
+
+
+def profile_history(since: datetime, feed: str | None = None) -> list[Doc]:
+    """Logs of parsed bodies since a time, oldest first: their field coverage, shape size and drift."""
+    return _cached_profile_history(_db(), since, feed)
 
 
 def search_jobs(q: str, source: str | None, page: int, status: str | None = None, collapse: bool = False) -> list[Doc]:

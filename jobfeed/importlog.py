@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from jobfeed import constants as C
 from jobfeed.models import ItemFailure
+from jobfeed.quality import Drift, Shape, drifts_from
 from jobfeed.reasons import FailureReason
 
 
@@ -91,6 +92,9 @@ class LogField(StrEnum):
     FETCH_MS = "fetchMs"
     BATCHES = "batches"
     LOCK_UNAVAILABLE = "lockUnavailable"
+    FIELD_COVERAGE = "fieldCoverage"  # data quality of a parsed body (jobfeed/quality.py); absent otherwise
+    SHAPE = "shape"
+    DRIFT = "drift"
 
 
 # Lifecycle counts of a run (docs/architecture.md, "Closed and reopened jobs"): outside the four counts of
@@ -255,6 +259,10 @@ class ImportLog:
     failures_by_reason: dict[str, int] = field(default_factory=dict)
     error: FeedFailure | None = None
     facts: FetchFacts = FetchFacts()
+    # a parsed body's data quality (jobfeed/quality.py): all three set, or none (no body, or an older log)
+    field_coverage: dict[str, float] | None = None
+    shape: Shape | None = None
+    drift: list[Drift] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -307,6 +315,10 @@ class ImportLog:
             doc[LogField.FETCH_MS] = self.facts.fetch_ms
             doc[LogField.BATCHES] = self.facts.batches
             doc[LogField.LOCK_UNAVAILABLE] = self.facts.lock_unavailable
+            if self.shape is not None:
+                doc[LogField.FIELD_COVERAGE] = None if self.field_coverage is None else dict(self.field_coverage)
+                doc[LogField.SHAPE] = self.shape.to_doc()
+                doc[LogField.DRIFT] = [d.to_doc() for d in self.drift]
         if self.id is not None:
             doc[LogField.ID] = self.id
         return _plain(doc)
@@ -343,6 +355,9 @@ class ImportLog:
                 batches=int(get(LogField.BATCHES) or 0),
                 lock_unavailable=get(LogField.LOCK_UNAVAILABLE),
             ),
+            field_coverage=dict(get(LogField.FIELD_COVERAGE) or {}) or None,
+            shape=Shape.from_doc(shape) if isinstance(shape := get(LogField.SHAPE), Mapping) else None,
+            drift=drifts_from(get(LogField.DRIFT)),
             extra={k: v for k, v in doc.items() if k not in known},
         )
 

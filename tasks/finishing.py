@@ -11,6 +11,7 @@ from prefect import State
 from prefect.states import Failed
 
 from jobfeed.importlog import ImportLog, is_failing
+from jobfeed.ops.drift import drift_hook
 from jobfeed.ops.events import FeedWatch, report_feed
 from jobfeed.ops.locks import get_locks
 from jobfeed.ops.notify import notify_after_run
@@ -35,7 +36,7 @@ def finish(run: FeedRun, outcome: FeedOutcome, batches: list[BatchOutcome]) -> I
 
     log = finish_feed(run, outcome, batches, store=store, locks=get_locks(settings.redis_url, settings.lock_ttl_s),
                       spool=spool_root(settings.spool_dir), now=datetime.now(UTC), after_record=after_record,
-                      close_after=settings.close_after_misses)  # fmt: skip
+                      close_after=settings.close_after_misses, on_drift=drift_hook(watch))  # fmt: skip
     report_feed(log, watch, store=store)
     return log
 

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import actions, queries
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, md_escape, timezone
 from dashboard.sections.history import COLUMNS, history_frame
+from dashboard.sections.quality import render_run_quality
 from jobfeed.importlog import LogStatus
 from jobfeed.redact import redact_text
 from jobfeed.settings import get_settings
@@ -113,6 +114,7 @@ def show(doc: dict[str, Any], siblings: list[dict[str, Any]]) -> None:
             f"**The feed failed: `{error.get('reason')}`** — {md_escape(redact_text(str(error.get('message') or '')))}"
         )
     render_failures(doc)
+    render_run_quality(doc)  # drift and field coverage of a parsed body (dashboard/sections/quality.py)
     if siblings:
         st.subheader("Other feeds of this flow run")
         st.dataframe(history_frame(siblings, tz), column_config=COLUMNS, hide_index=True)

@@ -2,8 +2,8 @@
 
 Called from the tasks that finish a feed (tasks/record.py) and from the flow. Best effort throughout: an
 events or artifacts hiccup is logged and never fails a run (the ImportLog in MongoDB is the record).
-Events (contract): `jobfeed.feed.failed`, `jobfeed.feed.recovered`, `jobfeed.feed.disabled` with the feed
-as resource (`jobfeed.feed.<slug>`, label `consecutiveFailures`), and `jobfeed.run.finished` with the
+Events (contract): `jobfeed.feed.failed`, `jobfeed.feed.recovered`, `jobfeed.feed.disabled`,
+`jobfeed.feed.drift` (payload `drift`: the new drifts) with the feed as resource (`jobfeed.feed.<slug>`, label `consecutiveFailures`), and `jobfeed.run.finished` with the
 totals; Prefect's events worker adds the flow run, task run, flow and deployment as related resources.
 """
 
@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jobfeed.importlog import ImportLog, is_failing, is_ok
 from jobfeed.ops.followups import FollowUp, with_follow_ups
 from jobfeed.ops.report import failure_label, feed_line, run_outcome, slug, warning_line
+from jobfeed.quality import Drift
 from jobfeed.redact import redact_text, redact_url
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ log = logging.getLogger("jobfeed.ops.events")
 FEED_FAILED = "jobfeed.feed.failed"
 FEED_RECOVERED = "jobfeed.feed.recovered"
 FEED_DISABLED = "jobfeed.feed.disabled"
-FEED_DRIFT = "jobfeed.feed.drift"  # reserved: emitted once schema drift is detected
+FEED_DRIFT = "jobfeed.feed.drift"  # a feed's body drifted from its baseline (new drift only: jobfeed/quality.py)
 RUN_FINISHED = "jobfeed.run.finished"
 FAILURES_LABEL = "consecutiveFailures"
 ORIGIN_TAGS = ("schedule", "manual", "api")  # how a flow run started
@@ -42,6 +43,7 @@ class FeedWatch:
     previous: Mapping[str, Any] | None = None
     disabled: bool = False
     called: bool = False
+    drift: list[Drift] = field(default_factory=list)  # new drift of this run (the on_drift hook)
 
     def saw(self, previous: Mapping[str, Any] | None, notification: Any) -> None:
         self.called = True
@@ -61,6 +63,8 @@ def feed_events(log_: ImportLog, watch: FeedWatch) -> list[str]:
         names.append(FEED_RECOVERED)
     if watch.disabled:
         names.append(FEED_DISABLED)
+    if watch.drift:
+        names.append(FEED_DRIFT)
     return names
 
 
@@ -107,21 +111,24 @@ def report_feed(log_: ImportLog, watch: FeedWatch, *, store: Store) -> None:
         names = feed_events(log_, watch)
         if names:
             failures = int((store.feeds.get(log_.file_name) or {}).get(FAILURES_LABEL) or 0)
-            _emit(names, log_, failures)
+            _emit(names, log_, failures, watch.drift)
         _feed_artifact(log_)
     except Exception as exc:  # noqa: BLE001 - telling Prefect is best effort; the ImportLog is the record
         log.warning("could not report feed %s to Prefect: %s", log_.feed_name, redact_text(str(exc))[:300])
 
 
-def _emit(names: Sequence[str], log_: ImportLog, failures: int) -> None:
+def _emit(names: Sequence[str], log_: ImportLog, failures: int, drift: Sequence[Drift] = ()) -> None:
     from prefect.events import emit_event
 
     for name in names:
+        payload = _payload(log_)
+        if name == FEED_DRIFT:
+            payload["drift"] = [d.to_doc() for d in drift]
         emit_event(
             event=name,
             resource=feed_resource(log_, failures),
             related=_flow_run_related(log_.flow_run_id),
-            payload=_payload(log_),
+            payload=payload,
         )
 
 

@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 from pymongo.errors import PyMongoError
 
 from jobfeed import constants as C
+from jobfeed.quality import DriftKind
 from jobfeed.redact import redact_text, redact_url
 from jobfeed.store import stats
 
@@ -57,9 +58,16 @@ class Totals:
 
     logs: dict[tuple[str, str], Sums] = field(default_factory=dict)
     failures: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    drifts: dict[tuple[str, str], float] = field(default_factory=dict)  # (feed, drift kind) -> findings
 
     def copy(self) -> Totals:
-        return Totals({key: defaultdict(float, sums) for key, sums in self.logs.items()}, dict(self.failures))
+        logs: dict[tuple[str, str], Sums] = {key: defaultdict(float, sums) for key, sums in self.logs.items()}
+        return Totals(logs, dict(self.failures), dict(self.drifts))
+
+    def add_drifts(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            key = (redact_url(str(row["_id"].get("feed") or "")), str(row["_id"].get("kind") or "unknown"))
+            self.drifts[key] = self.drifts.get(key, 0) + (row.get("count") or 0)
 
     def add(self, sums: Iterable[dict[str, Any]], failures: Iterable[dict[str, Any]]) -> None:
         for row in sums:
@@ -91,6 +99,7 @@ class JobfeedCollector(Collector):
     def _fold(into: Totals, store: Store, *, after: datetime | None, until: datetime | None) -> None:
         sums = stats.finished_log_sums(store, after=after, until=until, fields=LOG_SUM_FIELDS, histograms=HISTOGRAMS)
         into.add(sums, stats.finished_failure_counts(store, after=after, until=until))
+        into.add_drifts(stats.finished_drift_counts(store, after=after, until=until))
 
     def totals(self, store: Store) -> Totals:
         """Sums per (feed label, status) and failures per (feed label, kind, reason) over every finished ImportLog."""
@@ -153,7 +162,7 @@ class JobfeedCollector(Collector):
                 bucket_counts.append(("+Inf", sums[f"{prefix}Count"]))
                 hist.add_metric([feed], bucket_counts, sums[f"{prefix}SumMs"] / 1000)
             families.append(hist)
-        return [*families, *_failure_families(totals, per_feed)]
+        return [*families, *_failure_families(totals, per_feed), _drift_family(totals, per_feed)]
 
     def _state_families(self, store: Store) -> list[Metric]:
         last_ok = GaugeMetricFamily(
@@ -193,6 +202,20 @@ def _failure_families(totals: Totals, per_feed: dict[str, Sums]) -> list[Metric]
             family.add_metric([feed, reason], n)
         families.append(family)
     return families
+
+
+def _drift_family(totals: Totals, per_feed: dict[str, Sums]) -> Metric:
+    """Drift findings stored on ImportLogs, by feed and kind (jobfeed/quality.py); every kind of every feed
+    with a finished run has a sample (0 until its first drift), so that `increase()` has a series to watch."""
+    family = CounterMetricFamily(
+        "jobfeed_feed_drifts", "drifts of a feed's body from its baseline, by feed and kind (one per run it lasts)",
+        labels=["feed", "kind"],
+    )  # fmt: skip
+    counts = dict.fromkeys(((feed, kind.value) for feed in per_feed for kind in DriftKind), 0.0)
+    counts.update(totals.drifts)
+    for (feed, kind), n in sorted(counts.items()):
+        family.add_metric([feed, kind], n)
+    return family
 
 
 def _le(upper_s: float) -> str:

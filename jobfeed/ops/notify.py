@@ -37,7 +37,8 @@ _ICONS: dict[str, str] = {"failing": ":warning:", "disabled": ":no_entry:", "rec
 
 
 class Message(Protocol):
-    """What a channel sends: a feed's Notification, a run's summary (jobfeed/ops/followups.py)."""
+    """What a channel sends: a feed's Notification, a run's summary (jobfeed/ops/followups.py), a drift notice
+    (jobfeed/ops/drift.py)."""
 
     @property
     def title(self) -> str: ...  # the e-mail subject

@@ -94,11 +94,12 @@ def warning_line(log: ImportLog) -> str | None:
     return f"feed {log.feed_name} {log.status.value}: {failure_label(log)}" + (f" - {detail}" if detail else "")
 
 
-def run_detail_url(dashboard_url: str | None, log: ImportLog) -> str | None:
-    """The dashboard's run-detail page of this ImportLog (dashboard/sections/run_detail.py, `?log=`)."""
-    if not dashboard_url or not log.id:
+def run_detail_url(dashboard_url: str | None, log: ImportLog | str) -> str | None:
+    """The dashboard's run-detail page of this ImportLog or log id (dashboard/sections/run_detail.py, `?log=`)."""
+    log_id = log if isinstance(log, str) else log.id
+    if not dashboard_url or not log_id:
         return None
-    return f"{dashboard_url.rstrip('/')}/run?log={log.id}"
+    return f"{dashboard_url.rstrip('/')}/run?log={log_id}"
 
 
 def _cell(text: str) -> str:

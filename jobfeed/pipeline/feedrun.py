@@ -86,7 +86,7 @@ def _fetch_into(
     listing = save_value(spool.listing_path, ingested.listing) if snapshots is not None else None
     return Fetched(
         ingested.batches, ingested.failures, body.conditional, ingested.format, **facts,
-        unchanged=ingested.listing.unchanged, listing=listing,
+        unchanged=ingested.listing.unchanged, listing=listing, profile=ingested.profile,
     )  # fmt: skip
 
 

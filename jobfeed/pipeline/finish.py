@@ -23,6 +23,7 @@ from jobfeed.importlog import (
     finish_fields,
 )
 from jobfeed.models import ConditionalState, ItemFailure
+from jobfeed.pipeline.drift import OnDrift, assess
 from jobfeed.pipeline.lifecycle import record_lifecycle
 from jobfeed.pipeline.ports import AfterRecord, Locks, RunStore
 from jobfeed.pipeline.redrive import batch_payload, item_letter
@@ -41,6 +42,7 @@ def finish_feed(
     now: datetime,
     after_record: AfterRecord | None = None,
     close_after: int = C.CLOSE_AFTER_MISSES,
+    on_drift: OnDrift | None = None,
 ) -> ImportLog:
     """Add up the batches, park what failed as dead letters, apply the run to the feed's snapshot and
     close the jobs no feed lists any more, finish the log and the feed's state, remove the working
@@ -57,7 +59,12 @@ def finish_feed(
         closed = record_lifecycle(run, outcome, batches, store=store, close_after=close_after, now=now)
     facts = _facts(run, outcome, len(batches))
     fields = finish_fields(status=status, counts=counts, error=error, facts=facts, closed=closed)
-    doc = store.logs.finish(run.log_id, finished_at=now, fields=fields) or store.logs.get(run.log_id)
+    quality = assess(run, outcome, store.logs)  # a parsed body's coverage, shape and drift from its baseline
+    fields.update(quality.fields())
+    finished = store.logs.finish(run.log_id, finished_at=now, fields=fields)
+    doc = finished or store.logs.get(run.log_id)
+    if quality.new and finished is not None and on_drift is not None:  # told by the call that finished the log
+        on_drift(run.feed.public_url, run.feed.name, run.log_id, quality.new)
     if not isinstance(outcome, Skipped):  # a skipped run says nothing about the feed's health
         previous_state = store.feeds.get(run.feed.public_url)  # notifications compare before and after
         every_batch_stored = all(batch.counts is not None for batch in batches)

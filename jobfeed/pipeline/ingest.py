@@ -23,9 +23,12 @@ from typing import Any
 
 from jobfeed.models import FeedFormat, ItemFailure
 from jobfeed.pipeline.normalize import Normalizer
+from jobfeed.pipeline.profile import ProfileTally
 from jobfeed.pipeline.snapshot import Entry, Listing, Sent, Snapshot
 from jobfeed.pipeline.spool import BatchRef, BatchWriter
+from jobfeed.quality import Profile
 from jobfeed.sources import detect_feed, stream_items
+from jobfeed.sources.outline import declared_namespaces, item_element
 
 # A list item -> that item completed by its detail answer (requested over HTTP; RequestError when it fails)
 Detail = Callable[[dict[str, Any]], dict[str, Any]]
@@ -58,6 +61,7 @@ class Ingested:
     batches: list[BatchRef] = field(default_factory=list)
     failures: list[ItemFailure] = field(default_factory=list)
     listing: Listing = field(default_factory=Listing)
+    profile: Profile | None = None  # field coverage and shape of the body (jobfeed/quality.py)
 
 
 def ingest_body(
@@ -91,8 +95,10 @@ def ingest_body(
     known: Snapshot = snapshot or {}
     use_snapshot = bool(known) and refresh_before is not None
     cutoff = refresh_before or datetime.max.replace(tzinfo=UTC)  # unused without a snapshot
+    tally = ProfileTally(normalizer.extract, normalizer.source)
 
     def on_item(item: Any) -> None:
+        tally.item(item)  # every item of the body, the unchanged ones too
         stamp = None
         if detail is not None and isinstance(item, dict):
             stamp = list_stamp(item)
@@ -110,6 +116,7 @@ def ingest_body(
                 return
             item = detail(item)
         outcome = normalizer.add(item)
+        tally.outcome(outcome)
         if isinstance(outcome, ItemFailure):
             result.failures.append(outcome)
             if outcome.itemKey and (normalizer.source, outcome.itemKey) in known:
@@ -127,6 +134,7 @@ def ingest_body(
 
     def restart() -> None:  # the parser starts over from the top: forget the first pass
         normalizer.reset()
+        tally.reset()
         writer.discard()
         result.failures.clear()
         listing.reset()
@@ -139,6 +147,8 @@ def ingest_body(
     writer.flush()
     result.batches = list(writer.batches)
     listing.finish_listing(known)
+    namespaces = declared_namespaces(paths[0], detected.format, detected.codec)
+    result.profile = tally.profile(detected.format, item_element(detected.format), namespaces)
     return result
 
 

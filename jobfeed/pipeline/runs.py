@@ -14,6 +14,7 @@ from datetime import datetime
 from jobfeed.importlog import FeedFailure, ImportLog, UpsertCounts
 from jobfeed.models import ConditionalState, FeedFormat, FeedSpec, ItemFailure, Job
 from jobfeed.pipeline.spool import BatchRef
+from jobfeed.quality import Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Fetched:
     fetch_ms: int | None = None
     unchanged: int = 0  # items the feed's snapshot showed unchanged: no batch, no store round trip
     listing: str | None = None  # spool file of the pipeline.snapshot.Listing that the finish step applies
+    profile: Profile | None = None  # the body's field coverage and shape (jobfeed/quality.py)
 
 
 @dataclass(frozen=True, slots=True)

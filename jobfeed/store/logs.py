@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -12,6 +12,11 @@ from pymongo.collection import Collection
 from jobfeed.importlog import ImportLog, LogField, LogStatus
 
 _RUNNING = LogStatus.RUNNING.value
+# The drift baseline is looked for in widening windows before a run (days): most feeds find it in the first.
+PROFILE_WINDOWS_DAYS = (7, 60, 730)
+_PROFILE_FIELDS = dict.fromkeys(
+    (LogField.STARTED_AT, LogField.FIELD_COVERAGE, LogField.SHAPE, LogField.DRIFT, "replayOf"), 1
+)
 
 
 class ImportLogRepo:
@@ -78,3 +83,25 @@ class ImportLogRepo:
         """Logs started at or after a time that are no longer `running` (the CLI's progress bar)."""
         query: dict[str, Any] = {LogField.STARTED_AT: {"$gte": started_at}, LogField.STATUS: {"$ne": _RUNNING}}
         return self.coll.count_documents(query)
+
+    def profiled_before(self, feed_url: str, *, before: datetime, limit: int) -> list[dict[str, Any]]:
+        """A feed's latest logs started before `before` that parsed a body (they have a `shape`; replays of
+        archived bodies do not count), newest first, at most `limit`: the drift baseline (jobfeed/quality.py).
+
+        Each query holds only the (fileName, startedAt) range of index fileName_startedAt and the rest is
+        filtered here: a range is what every server serves from the index (secantusdb scans the collection
+        for a `$type` condition), and the windows keep a long history of `not_modified` runs out of reach.
+        """
+        found: list[dict[str, Any]] = []
+        upper = before
+        for days in PROFILE_WINDOWS_DAYS:
+            lower = before - timedelta(days=days)
+            window = {LogField.FILE_NAME: feed_url, LogField.STARTED_AT: {"$gte": lower, "$lt": upper}}
+            cursor = self.coll.find(window, _PROFILE_FIELDS).sort(LogField.STARTED_AT, DESCENDING)
+            for doc in cursor.batch_size(2 * limit):  # most logs of a window are never read
+                if isinstance(doc.get(LogField.SHAPE), dict) and not doc.get("replayOf"):
+                    found.append(doc)
+                    if len(found) >= limit:
+                        return found
+            upper = lower
+        return found

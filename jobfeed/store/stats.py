@@ -90,6 +90,21 @@ def finished_failure_counts(store: Store, *, after: datetime | None, until: date
     return list(store.logs.coll.aggregate(pipeline))
 
 
+def finished_drift_counts(store: Store, *, after: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
+    """Drift findings by kind over the ImportLogs finished in (after, until], per feed (jobfeed/quality.py).
+
+    Rows look like `{"_id": {"feed": url, "kind": k}, "count": n}`; a drift lasting three runs is stored,
+    and counted, three times. Index finishedAt.
+    """
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"finishedAt": _finished_window(after, until), "drift": {"$type": "array", "$ne": []}}},
+        {"$project": {"fileName": 1, "drift.kind": 1}},
+        {"$unwind": "$drift"},
+        {"$group": {"_id": {"feed": "$fileName", "kind": "$drift.kind"}, "count": {"$sum": 1}}},
+    ]
+    return list(store.logs.coll.aggregate(pipeline))
+
+
 def feed_states(store: Store) -> list[dict[str, Any]]:
     """Every feed's health fields (FEED_STATE_FIELDS), by URL; `feeds` holds one small document per feed."""
     return list(store.feeds.coll.find({}, FEED_STATE_FIELDS).sort("url", 1))

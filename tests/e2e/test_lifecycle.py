@@ -5,15 +5,13 @@ A feed served as v1 -> v2 (2 removed, 2 edited, 1 added) -> a 500 -> v2 again ->
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jobfeed.store import Store
-from tests.support.pipeline import check_log
+from tests.support.pipeline import import_once
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -30,19 +28,6 @@ def rss(items: dict[int, tuple[str, str]]) -> bytes:
         for n, (title, html) in items.items()
     )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>life</title>{body}</channel></rss>'.encode()
-
-
-def run(store: Store, urls: list[str]) -> dict[str, dict[str, Any]]:
-    """One import-feeds flow run; this run's ImportLogs by feed URL, each checked against the contract."""
-    from flows.import_feeds import import_feeds
-
-    state = import_feeds(feed_urls=urls, return_state=True)
-    logs = store.logs.for_flow_run(str(state.state_details.flow_run_id))
-    assert len(logs) == len(urls), state
-    for log in logs:
-        check_log(log)
-        assert not (Path(os.environ["SPOOL_DIR"]) / str(log["_id"])).exists()
-    return {log["fileName"]: log for log in logs}
 
 
 def counts(log: dict[str, Any]) -> tuple[Any, ...]:
@@ -80,11 +65,11 @@ def test_closed_reopened_and_history_through_the_flow(store: Store, served: Any)
     v2[7] = ("Job 7", "<p>A new one.</p>")
 
     served.set_file(path, rss(BASE), "application/rss+xml")
-    assert counts(run(store, [url])[url]) == ("success", 6, 0, 0, 0, 0, 0)
+    assert counts(import_once(store, [url])[url]) == ("success", 6, 0, 0, 0, 0, 0)
     assert set(statuses(store).values()) == {"open"}
 
     served.set_file(path, rss(v2), "application/rss+xml")
-    log = run(store, [url])[url]
+    log = import_once(store, [url])[url]
     assert counts(log) == ("success", 1, 2, 2, 0, 0, 0)  # 5 and 6 missed once: nothing closed yet
     assert set(statuses(store).values()) == {"open"}
     changes = {doc["externalId"].rsplit("/", 1)[1]: doc for doc in store.db.job_changes.find()}
@@ -100,14 +85,14 @@ def test_closed_reopened_and_history_through_the_flow(store: Store, served: Any)
     before = {doc["_id"]: doc for doc in store.db.jobs.find()}
     snapshot = store.db.feed_snapshots.find_one({"_id": url})
     served.fail_with(path, 500)
-    failed = run(store, [url])[url]
+    failed = import_once(store, [url])[url]
     assert failed["status"] == "failed" and (failed.get("error") or {}).get("reason") == "http_5xx"
     assert (failed["closedJobs"], failed["reopenedJobs"]) == (0, 0)
     assert {doc["_id"]: doc for doc in store.db.jobs.find()} == before  # a failed run changes nothing
     assert store.db.feed_snapshots.find_one({"_id": url}) == snapshot
 
     served.fail_with(path, None)  # v2 again: the same bytes, answered 304
-    again = run(store, [url])[url]
+    again = import_once(store, [url])[url]
     assert counts(again) == ("not_modified", 0, 0, 0, 0, 2, 0)
     assert statuses(store) == {"1": "open", "2": "open", "3": "open", "4": "open", "5": "closed", "6": "closed",
                                "7": "open"}  # fmt: skip
@@ -115,7 +100,7 @@ def test_closed_reopened_and_history_through_the_flow(store: Store, served: Any)
     assert closed["closedAt"] is not None and closed["closedBy"] == str(again["_id"])
 
     served.set_file(path, rss({**v2, 5: BASE[5]}), "application/rss+xml")
-    back = run(store, [url])[url]
+    back = import_once(store, [url])[url]
     assert counts(back) == ("success", 0, 0, 6, 0, 0, 1)
     reopened = job(store, 5)
     assert (reopened["status"], reopened["closedAt"], reopened["reopenedBy"]) == ("open", None, str(back["_id"]))
@@ -130,14 +115,14 @@ def test_a_job_listed_by_two_feeds_stays_open_while_one_still_lists_it(store: St
     shared, only_b = {1: BASE[1], 2: BASE[2]}, {3: BASE[3]}
     served.set_file(a, rss(shared), "application/rss+xml")
     served.set_file(b, rss({**shared, **only_b}), "application/rss+xml")
-    first = run(store, urls)
+    first = import_once(store, urls)
     assert first[urls[0]]["newJobs"] + first[urls[1]]["newJobs"] == 3  # a shared job is one document
     served.set_file(b, rss(only_b), "application/rss+xml")  # b drops the shared jobs
     for _ in range(3):
-        logs = run(store, urls)
+        logs = import_once(store, urls)
         assert logs[urls[1]]["closedJobs"] == 0
     assert set(statuses(store).values()) == {"open"}  # a still lists 1 and 2
     served.set_file(a, rss({1: BASE[1]}), "application/rss+xml")  # now a drops job 2 as well
-    assert run(store, urls)[urls[0]]["closedJobs"] == 0  # first miss of a
-    assert counts(run(store, urls)[urls[0]]) == ("not_modified", 0, 0, 0, 0, 1, 0)
+    assert import_once(store, urls)[urls[0]]["closedJobs"] == 0  # first miss of a
+    assert counts(import_once(store, urls)[urls[0]]) == ("not_modified", 0, 0, 0, 0, 1, 0)
     assert statuses(store) == {"1": "open", "2": "closed", "3": "open"}

@@ -20,6 +20,7 @@ from jobfeed.ops.report import FeedsFailedError, slug
 from jobfeed.stack.procs import free_port
 from jobfeed.stack.servers import start_prefect_process
 from tests.support.cli import jobfeed, without_prefect
+from tests.support.feeds import load
 from tests.support.pipeline import wait_until
 from tests.support.receivers import WebhookReceiver
 
@@ -162,6 +163,18 @@ def test_failed_feed_shows_in_logs_states_events_and_artifacts(prefect_api: str,
     assert any(a.flow_run_id == UUID(run_id) for a in feed_artifacts)
     markdown = next(a for a in summary if a.flow_run_id == UUID(run_id))
     assert markdown.type == "markdown" and "### dns_error (1)" in str(markdown.data)
+
+
+def test_a_drift_is_an_event_with_the_new_drift(prefect_api: str, store: Any, served: Any) -> None:
+    path = f"drift-{store.db.name}.xml"
+    v1 = load(OTHER)  # a WP Job Manager feed with job_listing:company
+    served.set_file(path, v1, "application/rss+xml")
+    _run([served.url(path)])
+    served.set_file(path, v1.replace(b"job_listing:company", b"job_listing:employer"), "application/rss+xml")
+    run_id = str(_run([served.url(path)]).state_details.flow_run_id)
+    (drift,) = _eventually(lambda: _events("jobfeed.feed.drift", run_id), "jobfeed.feed.drift")
+    assert drift.payload["drift"] == [{"kind": "element_missing", "field": "company", "before": 1.0, "now": 0.0}]
+    assert drift.resource.id.startswith("jobfeed.feed.") and drift.payload["status"] == "success"
 
 
 def test_flow_run_state_says_how_the_feeds_did(prefect_api: str, store: Any, served: Any) -> None:

@@ -180,3 +180,25 @@ def test_failures_by_reason_count_failed_feeds_and_items_exactly(store: Store, e
         assert not any(dict(labels).get("reason") == "http_5xx" for _, labels in samples)
     clock.now = NOW + timedelta(days=1)  # everything settled: served from the cache alone
     assert value(scrape(url), "jobfeed_feed_failures_total", feed=A_LABEL, reason="timeout") == 2
+
+
+def test_drifts_are_counted_by_feed_and_kind(store: Store, endpoint: tuple[str, Clock]) -> None:
+    url, clock = endpoint
+    missing = {"kind": "element_missing", "field": "company", "before": 1.0, "now": 0.0}
+    drop = {"kind": "coverage_drop", "field": "company", "before": 1.0, "now": 0.0}
+    store.logs.coll.insert_many([
+        {**_log(A, "success", NOW - timedelta(days=1), new=1), "drift": [missing, drop]},
+        {**_log(A, "success", NOW - timedelta(minutes=5), unchanged=1), "drift": [missing]},  # it lasts: again
+        {**_log(A, "success", NOW - timedelta(minutes=2), unchanged=1), "drift": []},
+        _log(B, "not_modified", NOW - timedelta(hours=1)),  # no parsed body: no drift field at all
+    ])  # fmt: skip
+    for samples in (scrape(url), scrape(url)):
+        assert value(samples, "jobfeed_feed_drifts_total", feed=A_LABEL, kind="element_missing") == 2
+        assert value(samples, "jobfeed_feed_drifts_total", feed=A_LABEL, kind="coverage_drop") == 1
+        # every kind of every feed has a series from its first run on, 0 until a drift
+        assert value(samples, "jobfeed_feed_drifts_total", feed=B, kind="namespace_changed") == 0
+        kinds = {dict(labels)["kind"] for (name, labels) in samples if name == "jobfeed_feed_drifts_total"}
+        assert kinds == {"coverage_drop", "element_missing", "format_changed", "item_element_changed",
+                         "namespace_changed"}  # fmt: skip
+    clock.now = NOW + timedelta(days=1)  # all settled: the cached totals say the same
+    assert value(scrape(url), "jobfeed_feed_drifts_total", feed=A_LABEL, kind="element_missing") == 2

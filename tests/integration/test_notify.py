@@ -189,3 +189,24 @@ def test_run_summary_goes_through_every_channel_once(webhook: WebhookReceiver, s
     # a retry sends only to the channels that did not take it yet
     assert deliver(summary, _ops(webhook, smtp), skip=frozenset({"email"})) == {"webhook": True}
     assert len(webhook.posts) == 2 and len(smtp.mails) == 1
+
+
+def test_a_drift_notice_goes_through_the_same_channels(webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+    from jobfeed.ops.drift import notify_drift
+    from jobfeed.quality import Drift, DriftKind
+
+    drift = [Drift(DriftKind.ELEMENT_MISSING, "company", 1.0, 0.0)]
+    notice = notify_drift(FEED, NAME, "log-42", drift, _ops(webhook, smtp))
+    assert notice is not None
+    (post,) = webhook.posts
+    assert (
+        post.json()["text"]
+        == ":mag: jobfeed: feed board-dev drifted from its baseline (element_missing company: 1 → 0)"
+    )
+    assert "abc123" not in post.body.decode()
+    (mail,) = smtp.mails
+    assert str(make_header(decode_header(mail.message["Subject"]))) == notice.title
+    body = mail.message.get_payload(decode=True)
+    assert isinstance(body, bytes) and b"- element_missing company: 1 \xe2\x86\x92 0" in body and b"abc123" not in body
+    webhook.statuses.extend([500] * 5)  # a broken channel is logged, never raised
+    assert notify_drift(FEED, NAME, "log-43", drift, _ops(webhook, None, notify_timeout_s=1)) is not None

@@ -57,6 +57,23 @@ def check_log(log: dict[str, Any]) -> None:
         assert log["error"]["reason"] and log["error"]["message"], log
 
 
+def import_once(store: Any, urls: list[str]) -> dict[str, dict[str, Any]]:
+    """One import-feeds flow run in this process; its ImportLogs by feed URL, each checked against the contract
+    and with its working files gone."""
+    import os
+    from pathlib import Path
+
+    from flows.import_feeds import import_feeds
+
+    state = import_feeds(feed_urls=urls, return_state=True)
+    logs = store.logs.for_flow_run(str(state.state_details.flow_run_id))
+    assert len(logs) == len(urls), state
+    for log in logs:
+        check_log(log)
+        assert not (Path(os.environ["SPOOL_DIR"]) / str(log["_id"])).exists()
+    return {log["fileName"]: log for log in logs}
+
+
 @dataclass
 class FlowResult:
     state: Any

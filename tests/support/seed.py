@@ -9,6 +9,7 @@ from typing import Any
 from jobfeed.importlog import FeedFailure, LogStatus, UpsertCounts, summary_fields
 from jobfeed.models import FeedFormat, ItemFailure, Job
 from jobfeed.pipeline.redrive import batch_payload, item_letter
+from jobfeed.quality import Drift, Profile, Shape
 from jobfeed.reasons import FailureReason
 from jobfeed.store import Store
 
@@ -30,6 +31,17 @@ def add_log(store: Store, *, url: str, started: datetime, status: LogStatus = Lo
         counts = UpsertCounts(new, updated, unchanged, list(failures or []))
         fields = summary_fields(status=status, counts=counts, error=error)
         store.logs.finish(log_id, finished_at=started + timedelta(seconds=seconds), fields=fields)
+    return log_id
+
+
+def add_profiled_log(store: Store, *, url: str, started: datetime, coverage: dict[str, float] | None,
+                     drift: list[Drift] | None = None, items: int = 5) -> str:  # fmt: skip
+    """A finished log of a parsed body with its data quality (fieldCoverage, shape, drift), as finish_feed writes it."""
+    log_id = store.logs.open(feed_url=url, feed_name=FEEDS.get(url, url), flow_run_id="run-q", started_at=started)
+    shape = Shape("rss", "item", (), items, {"title": 1.0})
+    fields = {**summary_fields(status=LogStatus.SUCCESS, counts=UpsertCounts(new=items), error=None),
+              **Profile(shape, coverage).to_fields(drift or [])}  # fmt: skip
+    store.logs.finish(log_id, finished_at=started + timedelta(seconds=2), fields=fields)
     return log_id
 
 

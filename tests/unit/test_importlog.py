@@ -24,6 +24,7 @@ from jobfeed.importlog import (
     summary_fields,
 )
 from jobfeed.models import ItemFailure
+from jobfeed.quality import Drift, DriftKind, Profile, Shape
 from jobfeed.reasons import FailureReason
 
 BAD = ItemFailure(FailureReason.ITEM_INVALID, "no identity", "#3")
@@ -116,6 +117,21 @@ def test_a_finished_document_round_trips_through_the_model() -> None:
     assert log.failures == [BAD] * 3 and log.failures_by_reason == {"item_invalid": 3}
     assert log.facts == FetchFacts(200, "rss", 40, 2, None) and log.extra == {"closedJobs": 5, "reopenedJobs": 0}
     assert log.to_doc() == doc
+    assert (log.field_coverage, log.shape, log.drift) == (None, None, [])  # a log from before data quality
+    assert "shape" not in log.to_doc()
+
+
+def test_a_parsed_body_keeps_its_coverage_shape_and_drift() -> None:
+    started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    shape = Shape("rss", "item", ("https://board.example",), 5, {"title": 1.0, "company": 0.2})
+    drift = [Drift(DriftKind.ELEMENT_MISSING, "company", 1.0, 0.2)]
+    quality = Profile(shape, {"title": 1.0, "company": 1.0}).to_fields(drift)
+    fields = finish_fields(status=LogStatus.SUCCESS, counts=UpsertCounts(new=5), error=None, facts=FetchFacts())
+    doc = {**ImportLog("https://x.example/f", "x", "run-1", started).to_doc(), **fields, **quality,
+           "_id": "log-2", "finishedAt": started, "timestamp": started, "durationMs": 0}  # fmt: skip
+    log = ImportLog.from_doc(doc)
+    assert (log.field_coverage, log.shape, log.drift) == ({"title": 1.0, "company": 1.0}, shape, drift)
+    assert log.extra == {"closedJobs": 0, "reopenedJobs": 0} and log.to_doc() == doc
 
 
 def test_reason_text_prefers_the_feed_error() -> None:

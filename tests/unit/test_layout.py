@@ -24,6 +24,7 @@ VOCABULARY = {
     "jobfeed.redact",
     "jobfeed.feeds_config",
     "jobfeed.dupkey",
+    "jobfeed.quality",
 }
 SERVER_CLIENTS = ("prefect", "streamlit", "pymongo", "bson", "redis", "prefect_redis")
 

@@ -10,8 +10,10 @@ import pytest
 
 from jobfeed.importlog import FeedFailure, ImportLog, LogStatus
 from jobfeed.models import ItemFailure
+from jobfeed.ops.drift import drift_hook
 from jobfeed.ops.events import (
     FEED_DISABLED,
+    FEED_DRIFT,
     FEED_FAILED,
     FEED_RECOVERED,
     FeedWatch,
@@ -20,9 +22,12 @@ from jobfeed.ops.events import (
     origin_of,
 )
 from jobfeed.ops.report import RunVerdict, feed_line, run_outcome, slug, summary_markdown, warning_line
+from jobfeed.quality import Drift, DriftKind
 from jobfeed.reasons import FailureReason
+from jobfeed.settings import OpsSettings
 
 SECRET_URL = "https://board.example/feed?api_key=s3cr3t"
+MISSING = Drift(DriftKind.ELEMENT_MISSING, "company", 1.0, 0.0)
 
 
 def log(status: LogStatus, name: str = "board", reason: FailureReason | None = None, **kw: Any) -> ImportLog:
@@ -100,6 +105,17 @@ def test_feed_events(status: LogStatus, before: int, disabled: bool, expected: l
     watch = FeedWatch()
     watch.saw({"consecutiveFailures": before}, type("Note", (), {"kind": "disabled"})() if disabled else None)
     assert feed_events(log(status), watch) == expected
+
+
+def test_new_drift_adds_its_event_whatever_the_status() -> None:
+    watch = FeedWatch()
+    drift_hook(watch, OpsSettings(_env_file=None, notify_webhook_url=None, smtp_host=None))(
+        SECRET_URL, "board", "log-1", [MISSING]
+    )  # type: ignore[call-arg]
+    watch.saw({"consecutiveFailures": 2}, None)
+    assert watch.drift == [MISSING]
+    assert feed_events(log(LogStatus.SUCCESS), watch) == [FEED_RECOVERED, FEED_DRIFT]
+    assert feed_events(log(LogStatus.SUCCESS), FeedWatch(called=True)) == []  # no new drift: no event
 
 
 def test_a_skipped_feed_emits_nothing() -> None:

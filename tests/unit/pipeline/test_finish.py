@@ -18,6 +18,7 @@ from jobfeed.pipeline.finish import finish_feed
 from jobfeed.pipeline.ingest import ingest_body
 from jobfeed.pipeline.runs import BatchOutcome, Failed, FeedOutcome, FeedRun, Fetched, NotModified, Skipped
 from jobfeed.pipeline.spool import BatchWriter, FeedSpool, load_batch
+from jobfeed.quality import COVERAGE_FIELDS, Drift, DriftKind
 from jobfeed.reasons import FailureReason
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"
@@ -31,19 +32,31 @@ class Finisher:
     def __init__(self, store: Any, locks: FeedLocks, spool: Path) -> None:
         self.store, self.locks, self.spool = store, locks, spool
         self.notified: list[tuple[str, str, Any]] = []
+        self.drifted: list[tuple[str, str, str, list[Drift]]] = []  # what the on_drift hook was told
 
     def __call__(self, run: FeedRun, outcome: FeedOutcome, batches: list[BatchOutcome] | None = None) -> ImportLog:
         return finish_feed(
             run, outcome, batches or [], store=self.store, locks=self.locks, spool=self.spool,
             now=datetime.now(UTC), after_record=lambda *args: self.notified.append(args),
+            on_drift=lambda url, name, log_id, drift: self.drifted.append((url, name, log_id, list(drift))),
         )  # fmt: skip
 
-    def fetched(self, run: FeedRun, fixture: str, batch_size: int = 2) -> Fetched:
-        """What the fetch step leaves for a body: batch files in the run's spool, invalid items in memory."""
+    def fetched(self, run: FeedRun, fixture: str | bytes, batch_size: int = 2) -> Fetched:
+        """What the fetch step leaves for a body (a fixture's name, or bytes): batch files in the run's spool,
+        invalid items in memory, the body's profile."""
         spool = FeedSpool(self.spool, run.log_id).reset()
-        shutil.copyfile(FIXTURES / fixture, spool.body_path)
+        if isinstance(fixture, bytes):
+            spool.body_path.write_bytes(fixture)
+        else:
+            shutil.copyfile(FIXTURES / fixture, spool.body_path)
         ingested = ingest_body(spool.body_path, None, run.feed.url, BatchWriter(spool, batch_size))
-        return Fetched(ingested.batches, ingested.failures, STATE, ingested.format, http_status=200, fetch_ms=12)
+        return Fetched(ingested.batches, ingested.failures, STATE, ingested.format, http_status=200, fetch_ms=12,
+                       profile=ingested.profile)  # fmt: skip
+
+    def run(self, run: FeedRun, body: str | bytes) -> ImportLog:
+        """Finish one fetched body with its upserts."""
+        outcome = self.fetched(run, body)
+        return self(run, outcome, self.upserts(run, outcome))
 
     def upserts(self, run: FeedRun, outcome: Fetched, *, failing: frozenset[int] = frozenset()) -> list[BatchOutcome]:
         """The upsert step per batch; batches in `failing` end as a transient database error after retries."""
@@ -196,3 +209,61 @@ def test_format_of_the_body_is_recorded(
     assert outcome.format is FeedFormat.ATOM
     log = finish(run, outcome, finish.upserts(run, outcome))
     assert log.facts.format == "atom" and log.status is LogStatus.SUCCESS
+
+
+# --- Data quality: coverage, shape and drift in the finish path ----------------------------------
+
+
+def test_a_parsed_body_stores_its_coverage_and_shape_and_a_304_stores_none(
+    store: Any, feed: Callable[[str], FeedSpec], begin: Begin, finish: Finisher
+) -> None:
+    spec = feed("quality")
+    (run,) = begin(spec)
+    log = finish.run(run, "jobicy_job_feed.xml")
+    doc = store.logs.get(run.log_id)
+    check_invariant(log, doc)
+    assert doc["fieldCoverage"] == dict.fromkeys(COVERAGE_FIELDS, 1.0) and doc["drift"] == []  # no baseline yet
+    assert (doc["shape"]["format"], doc["shape"]["items"], log.shape.elements["company"]) == ("rss", 5, 1.0)
+    assert finish.drifted == []
+    (again,) = begin(spec)
+    finish(again, NotModified(STATE, http_status=304))
+    assert {"fieldCoverage", "shape", "drift"}.isdisjoint(store.logs.get(again.log_id))  # nothing was parsed
+
+
+def test_a_drift_is_stored_on_every_run_it_lasts_and_told_once(
+    store: Any, feed: Callable[[str], FeedSpec], begin: Begin, finish: Finisher
+) -> None:
+    """v1 (WP Job Manager, job_listing:company) -> v2 (renamed) -> a 304 -> v2' (one job edited) -> v2' again."""
+    spec = feed("drift")
+    v1 = (FIXTURES / "jobicy_job_feed.xml").read_bytes()
+    v2 = v1.replace(b"job_listing:company", b"job_listing:employer")
+    v2_edited = v2.replace(b"<title>", b"<title>Senior ", 2).replace(b"<title>Senior ", b"<title>", 1)  # one job
+    logs = []
+    for body in (v1, v2, None, v2_edited, v2_edited):
+        (run,) = begin(spec)
+        logs.append(finish(run, NotModified(STATE)) if body is None else finish.run(run, body))
+    missing, still = (Drift(DriftKind.ELEMENT_MISSING, "company", before, 0.0) for before in (1.0, 0.5))
+    assert [log.drift for log in logs] == [[], [missing], [], [still], []]  # the last: the baseline moved on
+    assert logs[3].updated == 1
+    assert logs[1].field_coverage == logs[0].field_coverage  # no coverage_drop: dc:creator still names the company
+    assert finish.drifted == [(spec.public_url, spec.name, logs[1].id, [missing])]  # told once, on v2
+
+
+def test_a_drift_that_went_away_and_came_back_is_told_again_and_replays_are_no_baseline(
+    store: Any, feed: Callable[[str], FeedSpec], begin: Begin, finish: Finisher
+) -> None:
+    spec = feed("flapping")
+    full = (FIXTURES / "jobicy_job_feed.xml").read_bytes()
+    bare = full.replace(b"<job_listing:location>", b"<job_listing:place>").replace(b"</job_listing:location>",
+                                                                                   b"</job_listing:place>")  # fmt: skip
+    for body in (full, bare, full, full, full, full, bare):
+        (run,) = begin(spec)
+        finish.run(run, body)
+    lost = [("coverage_drop", "location"), ("element_missing", "location")]  # no other element names the place
+    back = [("element_missing", "place")]  # the renamed element was in half of the baseline's items: gone again
+    assert [[d.key for d in drift] for *_, drift in finish.drifted] == [lost, back, lost]
+    (run,) = begin(spec)
+    assert len(store.logs.profiled_before(spec.public_url, before=run.started_at, limit=5)) == 5
+    # an archived body replayed (`jobfeed replay`) writes a log with `replayOf`: never part of a baseline
+    store.db.import_logs.update_many({"fileName": spec.public_url}, {"$set": {"replayOf": "log-0"}})
+    assert store.logs.profiled_before(spec.public_url, before=run.started_at, limit=5) == []
