@@ -101,7 +101,7 @@ def logs_cmd(
     feed: str | None = typer.Option(None, "--feed", help="only this feed URL"),
     as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table"),
 ) -> None:
-    """Latest ImportLogs, newest first."""
+    """Latest ImportLogs, newest first, with when each started and which run it belongs to."""
     from pymongo.errors import PyMongoError
 
     from jobfeed.store import get_store
@@ -116,7 +116,7 @@ def logs_cmd(
 
         sys.stdout.write(json.dumps([json_safe(doc) for doc in logs], indent=2) + "\n")
     else:
-        print_logs_table(console, logs, title=f"latest {len(logs)} import logs")
+        print_logs_table(console, logs, title=f"latest {len(logs)} import logs", runs=True)
 
 
 def demo_cmd(
