@@ -7,13 +7,15 @@ PYTEST  := .venv/bin/pytest
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
 
+# run/demo: the last line says what the import did; make answers 0 when it ran (failed feeds included) and
+# its own "Error" (exit 2) when a step could not run (scripts/run_import.sh; README "Exit codes").
 run: setup        ## start the local stack and import every feed in feeds.yaml once
 	@$(JOBFEED) stack up
-	@$(JOBFEED) import
+	@bash scripts/run_import.sh import
 
 demo: setup       ## import the bundled sample feeds from a local HTTP server (no internet needed)
 	@$(JOBFEED) stack up
-	@$(JOBFEED) demo
+	@bash scripts/run_import.sh demo
 
 test:             ## set up (incl. Debian's chromium) and run the whole suite on real local servers (CI)
 	@bash scripts/setup.sh --browser
