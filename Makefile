@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman
+.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman screenshots
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -41,6 +41,10 @@ dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
 
 api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
 	@$(JOBFEED) api
+
+screenshots: setup ## regenerate docs/img/*.png from `make demo` data: dashboard pages and the Prefect flow run (Chromium)
+	@bash scripts/setup.sh --browser
+	@.venv/bin/python scripts/screenshots.py
 
 postman: setup    ## regenerate docs/api/jobfeed.postman_collection.json from the API's OpenAPI
 	@.venv/bin/python -m jobfeed.api.postman

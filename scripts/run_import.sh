@@ -9,7 +9,7 @@
 # unreachable, a crash), so that make stops with its own "Error". Scripts that need the feeds' outcome call
 # `jobfeed import` itself: 0 every feed ok, 1 some feed failed or was partial, 2 bad configuration.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 JOBFEED="${JOBFEED:-.venv/bin/jobfeed}"  # the tests point it at `python -m jobfeed`
 command="${1:-import}"
 shift || true

@@ -22,7 +22,7 @@ COLUMNS = {
     "feed": st.column_config.TextColumn("feed", help="feed name", pinned=True),
     "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)", width="medium"),
     "started": st.column_config.TextColumn("started", width="medium"),
-    "status": st.column_config.TextColumn("status", width="small"),
+    "status": st.column_config.TextColumn("status"),  # sized to fit `not_modified`
     "total": st.column_config.NumberColumn("total", help="items fetched", width="small"),
     "new": st.column_config.NumberColumn("new", width="small"),
     "updated": st.column_config.NumberColumn("updated", width="small"),
