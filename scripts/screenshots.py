@@ -166,7 +166,7 @@ def shoot(dashboard_url: str, flow_run_url: str, partial_log: str, out: Path) ->
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=VIEWPORT, timezone_id="UTC", locale="en-GB")  # type: ignore[arg-type]
+            context = browser.new_context(viewport=VIEWPORT, timezone_id="UTC", locale="en-GB")
             page = context.new_page()
             page.set_default_timeout(60_000)
             for name, path, wait_for, extra in PAGES:
