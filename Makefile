@@ -2,18 +2,20 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman
+.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman screenshots
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
 
+# run/demo: the last line says what the import did; make answers 0 when it ran (failed feeds included) and
+# its own "Error" (exit 2) when a step could not run (scripts/run_import.sh; README "Exit codes").
 run: setup        ## start the local stack and import every feed in feeds.yaml once
 	@$(JOBFEED) stack up
-	@$(JOBFEED) import
+	@bash scripts/run_import.sh import
 
 demo: setup       ## import the bundled sample feeds from a local HTTP server (no internet needed)
 	@$(JOBFEED) stack up
-	@$(JOBFEED) demo
+	@bash scripts/run_import.sh demo
 
 test:             ## set up (incl. Debian's chromium) and run the whole suite on real local servers (CI)
 	@bash scripts/setup.sh --browser
@@ -39,6 +41,10 @@ dashboard: setup  ## the admin dashboard on http://127.0.0.1:8501
 
 api: setup        ## the read API on http://127.0.0.1:8000 (OpenAPI at /docs)
 	@$(JOBFEED) api
+
+screenshots: setup ## regenerate docs/img/*.png from `make demo` data: dashboard pages and the Prefect flow run (Chromium)
+	@bash scripts/setup.sh --browser
+	@.venv/bin/python scripts/screenshots.py
 
 postman: setup    ## regenerate docs/api/jobfeed.postman_collection.json from the API's OpenAPI
 	@.venv/bin/python -m jobfeed.api.postman

@@ -41,7 +41,7 @@ def load_feeds_file(path: Path) -> list[FeedSpec]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"feeds file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(f"feeds file {path} is not valid YAML{_yaml_where(exc)}") from None
     if not isinstance(data, dict) or not isinstance(data.get("feeds"), list):
         raise ConfigError(f"feeds file {path} must contain a top-level 'feeds:' list")
     specs = []
@@ -52,6 +52,17 @@ def load_feeds_file(path: Path) -> list[FeedSpec]:
         specs.append(_spec(entry, f"feeds file {path}: entry {index}"))
     _reject_duplicates(specs, str(path))
     return specs
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    """` at line L, column C: <problem> (<context> from line L2)` of a YAML error (PyYAML counts from 0)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f": {problem}"
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    started = f" ({context} that starts at line {context_mark.line + 1})" if context and context_mark else ""
+    return f" at line {mark.line + 1}, column {mark.column + 1}: {problem}{started}"
 
 
 def resolve_feeds(feeds_file: str | Path | None, urls: Sequence[str] | None, default_file: Path) -> list[FeedSpec]:

@@ -29,4 +29,4 @@ if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
     echo "   (no root/apt: install Debian's chromium yourself, or the browser test is skipped)" >&2
   fi
 fi
-echo "==> jobfeed $(.venv/bin/python -c 'import jobfeed; print(jobfeed.__version__)') ready in .venv"
+echo "==> jobfeed $(.venv/bin/python -c 'import jobfeed; print(jobfeed.__version__)') ready in .venv: run .venv/bin/jobfeed, or first: source .venv/bin/activate"

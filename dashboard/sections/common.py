@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, available_timezones
 import streamlit as st
 from pymongo.errors import PyMongoError
 
-from jobfeed.redact import redact_text, redact_url
+from jobfeed.redact import redact_url
 from jobfeed.settings import get_settings, is_zone
+from jobfeed.store.errors import describe_db_error
 from jobfeed.store.reads import PAGE_SIZE, page_count
 
 T = TypeVar("T")
@@ -27,8 +28,10 @@ def _guarded(fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
         try:
             return fn(*args, **kwargs)
         except PyMongoError as exc:
-            database_error(exc)
-            st.stop()
+            failure = exc
+    # outside the spinner: it is cleared when its block ends, which a stopped script never reaches
+    database_error(failure)
+    st.stop()
     raise AssertionError("unreachable")  # st.stop() raises; this keeps type checkers honest
 
 
@@ -47,7 +50,7 @@ def database_error(exc: BaseException) -> None:
     settings = get_settings()
     st.error(
         f"**The database is unreachable.** `{redact_url(settings.mongodb_uri)}` (database "
-        f"`{settings.mongodb_db}`) did not answer: {md_escape(redact_text(f'{type(exc).__name__}: {exc}')[:300])}"
+        f"`{settings.mongodb_db}`) did not answer: {md_escape(describe_db_error(exc))}"
     )
     st.info("Start the local stack with `jobfeed stack up`, or point `MONGODB_URI` at your server, then reload.")
 

@@ -18,8 +18,11 @@ from jobfeed.store.reads import LogFilter
 
 RUN_PAGE = "run"  # url_path of the run-detail page (dashboard/app.py)
 COLUMNS = {
-    "feed": st.column_config.TextColumn("feed", help="feed name", width="small"),
+    # no fixed width: the grid sizes the column to the longest name on the page, so no name is cut short
+    "feed": st.column_config.TextColumn("feed", help="feed name", pinned=True),
+    "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)", width="medium"),
     "started": st.column_config.TextColumn("started", width="medium"),
+    "status": st.column_config.TextColumn("status"),  # sized to fit `not_modified`
     "total": st.column_config.NumberColumn("total", help="items fetched", width="small"),
     "new": st.column_config.NumberColumn("new", width="small"),
     "updated": st.column_config.NumberColumn("updated", width="small"),
@@ -27,12 +30,10 @@ COLUMNS = {
     "failed": st.column_config.NumberColumn("failed", width="small"),
     "closed": st.column_config.NumberColumn("closed", help="jobs closed: missing from the feed", width="small"),
     "reopened": st.column_config.NumberColumn("reopened", help="closed jobs back in the feed", width="small"),
-    "status": st.column_config.TextColumn("status", width="small"),
     "reason": st.column_config.TextColumn("reason", width="small"),
     "duration": st.column_config.TextColumn("duration", width="small"),
     "detail": st.column_config.LinkColumn("detail", display_text="open", width="small"),
-    "fileName": st.column_config.TextColumn("fileName", help="feed URL (secrets masked)", width="large"),
-}  # the URL goes last: the counts and status must fit the screen without scrolling sideways
+}  # which feed first (its name, then its URL), then when and how it went; the page is wide (app.py)
 # While no import runs, the table still looks for one every IDLE_REFRESH_S (one cached count): a run started
 # from elsewhere then shows up, and the table switches to DASHBOARD_REFRESH_S until it ends.
 IDLE_REFRESH_S = 30

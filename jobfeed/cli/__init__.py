@@ -13,9 +13,9 @@ from jobfeed.cli import operate as cli_ops
 from jobfeed.cli import runs as cli_runs
 from jobfeed.cli import stack_cmd as cli_stack
 from jobfeed.cli import token as cli_token
-from jobfeed.cli.common import exit_now
+from jobfeed.cli.common import JobfeedGroup, exit_now
 
-app = typer.Typer(help="jobfeed: import job feeds into MongoDB with Prefect.", no_args_is_help=True)
+app = typer.Typer(help="jobfeed: import job feeds into MongoDB with Prefect.", no_args_is_help=True, cls=JobfeedGroup)
 stack_app = typer.Typer(help="Start/stop the local stack (Mongo-compatible server, Redis, Prefect server).")
 app.add_typer(stack_app, name="stack")
 db_app = typer.Typer(help="Prepare a MongoDB for jobfeed (indexes), e.g. an external one.", no_args_is_help=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import atexit
+import difflib
 import os
 import sys
 import threading
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from typer.core import TyperGroup
 
 from jobfeed.settings import Settings, get_settings, reset_settings
 
@@ -19,6 +21,40 @@ console = Console(width=None if sys.stdout.isatty() else PIPE_WIDTH)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else PIPE_WIDTH)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class JobfeedGroup(TyperGroup):
+    """The `jobfeed` command group: an unknown option is answered with every option of its command.
+
+    Click suggests only the close matches of a mistyped option (`import --bogus` offered `--verbose`
+    alone); a newcomer needs the whole list, and the close match first when there is one.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # by name: newer typer raises its own copy of click's NoSuchOption, older typer click's
+            if type(exc).__name__ != "NoSuchOption":
+                raise
+            raise with_every_option(exc) from None
+
+
+def with_every_option(exc: Any) -> Any:
+    """The same NoSuchOption error, its message naming every option of the command it was given to."""
+    ctx = exc.ctx
+    if ctx is None:
+        return exc
+    options = [
+        "/".join([*param.opts, *param.secondary_opts])
+        for param in ctx.command.get_params(ctx)
+        if getattr(param, "param_type_name", "") == "option" and not getattr(param, "hidden", False)
+    ]
+    names = [name for param in options for name in param.split("/") if name.startswith("--")]
+    close = difflib.get_close_matches(exc.option_name, names, n=1, cutoff=0.7)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    message = f"{exc.message}.{hint} Options of `{ctx.command_path}`: {', '.join(options)}"
+    return type(exc)(exc.option_name, message=message, ctx=ctx)
 
 
 def load_settings() -> Settings:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import typer
 
 from jobfeed.cli.common import EXIT_FAILED, console, err, load_settings
-from jobfeed.redact import redact_text, redact_url
+from jobfeed.redact import redact_url
 
 
 def db_init() -> None:
@@ -55,5 +55,6 @@ def db_init() -> None:
 
 def _why(exc: BaseException) -> str:
     """One line, secrets masked (pymongo messages can quote the URI), without pymongo's topology dump."""
-    text = redact_text(f"{type(exc).__name__}: {exc}").splitlines()[0]
-    return text.split(" (configured timeouts", 1)[0][:300]
+    from jobfeed.store.errors import describe_db_error
+
+    return f"{type(exc).__name__}: {describe_db_error(exc)}"

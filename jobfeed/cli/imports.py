@@ -66,15 +66,9 @@ def import_cmd(
 
 def _database_unreachable(exc: Exception) -> NoReturn:
     """One line saying why the database cannot be used (secrets redacted), a hint, and exit 1."""
-    from pymongo.errors import OperationFailure
+    from jobfeed.store.errors import describe_db_error
 
-    from jobfeed.redact import redact_text
-
-    if isinstance(exc, OperationFailure):  # its str() drags the whole server reply along
-        reason = f"{(exc.details or {}).get('errmsg') or exc} (code {exc.code})"
-    else:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    err.print(f"[red]database unreachable:[/red] {redact_text(reason)[:200]}", soft_wrap=True)
+    err.print(f"[red]database unreachable:[/red] {describe_db_error(exc)}", soft_wrap=True, highlight=False)
     err.print("Is the local stack up? Try: jobfeed stack up", soft_wrap=True)
     raise typer.Exit(EXIT_FAILED)
 
@@ -101,7 +95,7 @@ def logs_cmd(
     feed: str | None = typer.Option(None, "--feed", help="only this feed URL"),
     as_json: bool = typer.Option(False, "--json", help="JSON array instead of a table"),
 ) -> None:
-    """Latest ImportLogs, newest first."""
+    """Latest ImportLogs, newest first, with when each started and which run it belongs to."""
     from pymongo.errors import PyMongoError
 
     from jobfeed.store import get_store
@@ -116,7 +110,7 @@ def logs_cmd(
 
         sys.stdout.write(json.dumps([json_safe(doc) for doc in logs], indent=2) + "\n")
     else:
-        print_logs_table(console, logs, title=f"latest {len(logs)} import logs")
+        print_logs_table(console, logs, title=f"latest {len(logs)} import logs", runs=True)
 
 
 def demo_cmd(

@@ -60,7 +60,9 @@ def deploy_cmd() -> None:
             f"({settings.schedule_timezone}), pool {summary.get('pool')}, "
             f"feeds: {'every enabled feed' if feeds is None else len(feeds)}"
         )
-    console.print("Start a worker to run it: [bold]jobfeed stack up --worker[/bold]")
+    from jobfeed.ops.pool import pool_status, worker_advice
+
+    console.print(_deploy_call(lambda: worker_advice(pool_status(settings))), highlight=False)
 
 
 def pause_cmd() -> None:

@@ -84,11 +84,54 @@ def run_import(
     if flow_failed:
         message = redact_text(state.message or "")[:300]
         notes.append(f"[red]flow run ended {state.type.value}:[/red] {message}")
-    if any(log.error and log.error.reason in NETWORK_REASONS for log in typed):
+    notes.extend(network_notes(typed))
+    return ImportResult(logs=logs, flow_run_id=flow_run_id, exit_code=exit_code, notes=notes)
+
+
+def network_notes(logs: Iterable[ImportLog]) -> list[str]:
+    """Hints for feeds that failed with a network reason: "no internet here?" for feeds on other hosts; for
+    feeds on this machine or a private network (127.0.0.1:8765, localhost, 10.x), whether that server runs."""
+    local: list[str] = []
+    remote = False
+    for log in logs:
+        if not (log.error and log.error.reason in NETWORK_REASONS):
+            continue
+        where = _local_netloc(log.file_name)
+        if where is None:
+            remote = True
+        elif where not in local:
+            local.append(where)
+    notes = []
+    if remote:
         notes.append(
             "Feeds failed with a network reason: no internet here? `make demo` imports the bundled samples offline."
         )
-    return ImportResult(logs=logs, flow_run_id=flow_run_id, exit_code=exit_code, notes=notes)
+    if local:
+        notes.append(f"Nothing answered at {', '.join(local)} (this machine or its network): is that server running?")
+    return notes
+
+
+def _local_netloc(url: str) -> str | None:
+    """`host:port` of a URL on loopback, a private network or `localhost`; None for any other host."""
+    from ipaddress import ip_address
+    from urllib.parse import urlsplit
+
+    from jobfeed.fetch.netguard import forbidden_reason
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return None
+    try:
+        local = host == "localhost" or host.endswith(".localhost") or forbidden_reason(ip_address(host)) is not None
+    except ValueError:  # a name, not an address: somewhere else
+        local = False
+    if not local:
+        return None
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}" if port else shown
 
 
 def exit_code_of(logs: Iterable[ImportLog], *, flow_completed: bool = True) -> int:

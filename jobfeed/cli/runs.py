@@ -11,6 +11,7 @@ from rich.table import Table
 
 from jobfeed.cli.common import EXIT_FAILED, EXIT_USAGE, console, err, load_settings
 from jobfeed.cli.render import print_logs_table
+from jobfeed.ops.prefect import RunInfo
 from jobfeed.ops.runs import Priority
 
 
@@ -79,32 +80,64 @@ def run_now_cmd(
     priority: Priority = typer.Option(Priority.NORMAL, "--priority", help="its work queue"),
     at: str | None = typer.Option(None, "--at", help="start at this time (ISO 8601)"),
     in_: str | None = typer.Option(None, "--in", help="start after this long, e.g. 10m"),
-    watch: bool = typer.Option(False, "--watch", help="wait for the run to finish"),
+    watch: bool = typer.Option(False, "--watch", help="follow the run to its end, one line per feed"),
+    timeout: str | None = typer.Option(None, "--timeout", help="with --watch: stop watching after this long, e.g. 10m"),
 ) -> None:
     """Start an import run now (or later) on the workers: every enabled feed, or the --feed ones.
 
     It runs as `import-feeds/on-demand` and waits behind a run that is going, in priority order.
-    With --watch: exit 1 when any feed is failing (failed, partial) or the run did not complete."""
+    With --watch: a line per state and per finished feed, why the run waits when it cannot start (paused
+    work pool, no worker), then the ImportLogs; exit 1 when any feed is failing (failed, partial) or the run
+    did not complete (or --timeout passed first: the run goes on)."""
     from jobfeed.cli.deploy import run_now
 
     when = _start_time(at, in_)
+    timeout_s = _timeout(timeout, watch)
     feed_urls = _feed_urls(feed)
-    options = {"watch": watch, "feed_urls": feed_urls, "priority": priority, "scheduled_for": when}
+    options = {"watch": False, "feed_urls": feed_urls, "priority": priority, "scheduled_for": when}
     info = _prefect(lambda settings: _or_exit(run_now, settings=settings, **options))
     console.print(f"flow run [bold]{info.name}[/bold] ({info.id}): {info.state}")
     if info.url:
         console.print(info.url)
     if watch:
-        from jobfeed.cli.runner import exit_code_of
-        from jobfeed.importlog import ImportLog
-        from jobfeed.store import get_store
+        raise typer.Exit(_watch(info, timeout_s))
 
-        docs = get_store(load_settings()).logs.for_flow_run(info.id)
-        print_logs_table(console, docs, title=f"run {info.name}")
-        # the same rule as `jobfeed import`: any failing feed (failed, partial) or a run that did not complete -> 1
-        code = exit_code_of([ImportLog.from_doc(doc) for doc in docs], flow_completed=info.state in COMPLETED_NAMES)
-        if code:
-            raise typer.Exit(code)
+
+def _timeout(value: str | None, watch: bool) -> float | None:
+    from jobfeed.models import parse_duration
+
+    if value is None:
+        return None
+    if not watch:
+        raise _usage("--timeout is for --watch")
+    try:
+        return float(parse_duration(value))
+    except ValueError as exc:
+        raise _usage(f"--timeout: {exc}") from None
+
+
+def _watch(info: RunInfo, timeout_s: float | None) -> int:
+    """Follow the run (jobfeed/cli/watch.py), print its ImportLogs; the exit code of `jobfeed import`."""
+    from jobfeed.cli.runner import exit_code_of
+    from jobfeed.cli.watch import watch_run
+    from jobfeed.importlog import ImportLog
+    from jobfeed.store import get_store
+
+    run_id, name = info.id, info.name
+    settings = load_settings()
+    try:
+        view = _prefect(lambda s: watch_run(s, run_id, console, timeout_s=timeout_s, state=info.state))
+    except KeyboardInterrupt:
+        err.print(f"stopped watching; run {name} goes on (`jobfeed run {run_id}`, `jobfeed cancel {run_id}`)")
+        return 130
+    if not view.terminal:
+        err.print(f"[yellow]stopped watching after --timeout: run {name} is {view.state_name} and goes on[/yellow] "
+                  f"(`jobfeed run {run_id}`, `jobfeed cancel {run_id}`)")  # fmt: skip
+        return EXIT_FAILED
+    docs = get_store(settings).logs.for_flow_run(run_id)
+    print_logs_table(console, docs, title=f"run {name}: {view.state_name}")
+    # the same rule as `jobfeed import`: any failing feed (failed, partial) or a run that did not complete -> 1
+    return exit_code_of([ImportLog.from_doc(doc) for doc in docs], flow_completed=view.state_name in COMPLETED_NAMES)
 
 
 COMPLETED_NAMES = {"Completed", "Partial"}  # Partial: a named Completed state; its failing feeds decide the code

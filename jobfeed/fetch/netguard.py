@@ -66,7 +66,10 @@ def allowed_addresses(host: str, port: int, allow_hosts: Sequence[str]) -> list[
         problem = forbidden_reason(address)
         if problem and not any(address in net for net in networks if net.version == address.version):
             shown = host if str(address) == host else f"{host} ({address})"
-            raise FeedError(FailureReason.FORBIDDEN_ADDRESS, f"{shown} is a {problem} address")
+            raise FeedError(
+                FailureReason.FORBIDDEN_ADDRESS,
+                f"{shown} is a {problem} address; to fetch it anyway, add {host} to FETCH_ALLOW_HOSTS",
+            )
     return addresses
 
 

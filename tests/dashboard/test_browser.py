@@ -1,32 +1,28 @@
-"""The one real-browser test: `streamlit run` as a subprocess, headless Chromium (Playwright) against it.
+"""The real-browser tests: `streamlit run` as a subprocess, headless Chromium (Playwright) against it.
 
-Chromium comes from the OS (`apt-get install chromium`); `playwright install` is never used.
+Chromium comes from the OS (`apt-get install chromium`); `playwright install` is never used. The README's
+pictures are not taken here (test data): `make screenshots` takes them from `make demo` data.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
-from jobfeed.cli.dashboard import streamlit_command
 from jobfeed.importlog import LogStatus
 from jobfeed.stack.procs import free_port
 from jobfeed.store import Store
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.paths import ROOT
+from tests.support.dashboard import served_dashboard
 from tests.support.seed import FEEDS, SECRET, add_log, make_job, seed_history, seed_jobs
 
-README_SHOT = ROOT / "docs" / "img" / "import-history.png"
 PASSWORD = "browser-test-pw"
-START_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000
 XSS_HTML = ('<p>Build <b>things</b>.<script>window.__pwned=1</script>'
             '<img src=x onerror="window.__pwned=2"><a href="javascript:window.__pwned=4">apply</a></p>')  # fmt: skip
@@ -36,36 +32,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/ch
 
 
 @pytest.fixture
-def dashboard(store: Store, tmp_path: Path) -> str:
+def dashboard(store: Store, tmp_path: Path) -> Iterator[str]:
     """The dashboard as a real `streamlit run` subprocess on a free port, on this test's database."""
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
-    env = {**os.environ, "DASHBOARD_PASSWORD": PASSWORD}
-    # cwd: a tmp dir, so no developer .env or .streamlit/secrets.toml is read
-    proc = subprocess.Popen(
-        streamlit_command(port, "127.0.0.1"), env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text()[-3000:])
-            time.sleep(0.2)
+    with served_dashboard({**os.environ, "DASHBOARD_PASSWORD": PASSWORD}, tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_history_and_a_hostile_job_in_chromium(dashboard: str, store: Store, tmp_path: Path) -> None:
@@ -139,6 +109,30 @@ def test_history_and_a_hostile_job_in_chromium(dashboard: str, store: Store, tmp
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
-    if os.environ.get("JOBFEED_UPDATE_SCREENSHOT") == "1":  # refresh the README's picture on request only
-        README_SHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, README_SHOT)
+
+
+def test_database_down_shows_one_clean_hint_and_no_spinner(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    dead = free_port()  # nothing listens: every query fails after server selection
+    env = {
+        **os.environ,
+        "MONGODB_URI": f"mongodb://127.0.0.1:{dead}/?directConnection=true&serverSelectionTimeoutMS=1500",
+    }
+    with served_dashboard(env, tmp_path) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.goto(url)
+            alert = page.get_by_text("The database is unreachable")
+            alert.wait_for()
+            page.get_by_text("Start the local stack with").wait_for()
+            page.wait_for_timeout(2000)  # a spinner left behind would still be showing now
+            text = page.locator("[data-testid=stMain]").inner_text()
+        finally:
+            browser.close()
+    assert f"127.0.0.1:{dead}" in text and "Connection refused" in text
+    for raw in ("Topology", "ServerSelectionTimeoutError", "configured timeouts"):
+        assert raw not in text, raw
+    assert "Loading" not in text

@@ -67,6 +67,17 @@ def test_rows_newest_first_with_counts_and_page_count(open_page, store: Store) -
     assert last["started"].iloc[-1] == (T0 - timedelta(hours=44)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def test_feed_name_and_url_come_first_and_the_name_is_never_cut(open_page, store: Store) -> None:
+    import json
+
+    seed_history(store, 5)
+    at = all_time(open_page())
+    no_exception(at)
+    assert list(table(at).columns)[:4] == ["feed", "fileName", "started", "status"]
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert "width" not in config["feed"] and config["feed"]["pinned"]  # sized to the longest name, kept in view
+
+
 def _keys(at) -> list[str]:
     return [w.key for w in at.number_input]
 
@@ -193,6 +204,8 @@ def test_database_down_shows_an_error_not_a_traceback(open_page, monkeypatch) ->
     assert at.error and "The database is unreachable" in at.error[0].value
     assert "jobfeed stack up" in at.info[0].value
     assert "hunter2" not in texts(at) and "admin:***@" in at.error[0].value
+    assert "Connection refused" in at.error[0].value  # the server's own words, one line
+    assert "Topology" not in at.error[0].value and "configured timeouts" not in at.error[0].value
     assert not at.dataframe
 
 

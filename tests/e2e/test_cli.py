@@ -96,3 +96,54 @@ def test_db_init_on_an_unreachable_database_exits_1(db_name: str) -> None:
     result = jobfeed(env, "db", "init")
     assert result.returncode == 1 and "cannot reach MongoDB" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_refused_local_feed_is_not_blamed_on_the_internet(cli_env) -> None:
+    from jobfeed.stack.procs import free_port
+
+    port = free_port()  # nothing listens there: the connection is refused
+    result = jobfeed(cli_env, "import", "--feed", f"http://127.0.0.1:{port}/feed.xml")
+    assert result.returncode == 1
+    assert "network_error" in result.stdout
+    assert f"Nothing answered at 127.0.0.1:{port}" in result.stdout and "no internet" not in result.stdout
+
+
+def test_logs_tell_runs_apart(cli_env, feed_server) -> None:
+    url = feed_server.url("single_item_feed.xml")
+    for _ in range(2):
+        assert jobfeed(cli_env, "import", "--feed", url).returncode == 0
+    logs = json.loads(jobfeed(cli_env, "logs", "--json").stdout)
+    table = jobfeed(cli_env, "logs").stdout
+    assert "started" in table and " run " in table
+    for doc in logs:  # each run's row shows its start and its run id's first characters
+        assert doc["flowRunId"][:8] in table
+
+
+@pytest.mark.parametrize(("command", "path"), [("dashboard", "/_stcore/health"), ("api", "/healthz")])
+def test_sigterm_stops_the_server_and_its_children(db_name: str, tmp_path: Path, command: str, path: str) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from jobfeed.stack.procs import free_port
+    from tests.support.cli import JOBFEED
+    from tests.support.ports import wait_until_answering, wait_until_closed
+
+    port = free_port()
+    env = without_prefect(MONGODB_DB=db_name)
+    log = (tmp_path / f"{command}.log").open("wb")
+    proc = subprocess.Popen([*JOBFEED, command, "--port", str(port)], env=env, cwd=tmp_path, stdout=log,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        assert wait_until_answering(f"http://127.0.0.1:{port}{path}", timeout_s=90), (
+            tmp_path / f"{command}.log"
+        ).read_text()
+        os.kill(proc.pid, signal.SIGTERM)  # this process alone, as `kill PID` or a process manager does
+        # stopped by the signal: an exit code (0, 143) or, as uvicorn re-raises it after its shutdown, the signal
+        assert proc.wait(timeout=30) in {0, 128 + signal.SIGTERM, -signal.SIGTERM}
+        assert wait_until_closed("127.0.0.1", port, timeout_s=30), f"something still serves on {port}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()

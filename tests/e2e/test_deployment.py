@@ -42,6 +42,7 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
         deploy = jobfeed(cli_env, "deploy", timeout=300)
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "import-feeds/hourly" in deploy.stdout
+        assert f"No worker is polling work pool {pool}" in deploy.stdout  # none started yet
         statuses = stack.up(settings, prefect=True, worker=True)
         assert {s.name: s.state for s in statuses}["worker"] == "started", statuses
         from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -80,13 +81,22 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
 
     from jobfeed.cli import deploy
 
-    # run-now --watch: the worker runs the flow; its ImportLog carries the flow run id
+    # deploy again, now that a worker polls the pool: it says so instead of asking for one
+    pool = os.environ["WORK_POOL"]
+    again = jobfeed(deployed, "deploy", timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"1 worker online on work pool {pool}" in again.stdout and "Start one" not in again.stdout
+
+    # run-now --watch: the worker runs the flow; a line per state and per finished feed, then the table
     run = jobfeed(deployed, "run-now", "--watch", timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     logs = store.logs.latest(limit=5)
     assert len(logs) == 1 and logs[0]["status"] == "success" and logs[0]["newJobs"] == 3
     assert logs[0]["flowRunId"] in run.stdout
     assert _flow_run_state(logs[0]["flowRunId"]) == "COMPLETED"
+    lines = run.stdout.splitlines()
+    assert "jobspresso: success, 3 fetched: 3 new, 0 updated, 0 unchanged, 0 failed" in run.stdout
+    assert any(line.endswith(": Running") for line in lines) and any(line.endswith(": Completed") for line in lines)
 
     # the schedule: future runs at the top of the hour
     with get_client(sync_client=True) as client:
@@ -98,12 +108,16 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
     assert scheduled, "the hourly schedule created no future runs"
     assert all(r.expected_start_time.minute == 0 and r.expected_start_time.second == 0 for r in scheduled)
 
-    # pause: a run triggered now waits; resume: it starts and completes
-    pool = os.environ["WORK_POOL"]
+    # pause: a run triggered now waits, and --watch says why instead of waiting silently; --timeout ends the
+    # watch (exit 1), not the run. resume: it starts and completes
     deploy.set_pool_paused(pool, True)
-    waiting = deploy.run_now(watch=False, settings=Settings())
-    time.sleep(8)  # several worker polls (every ~5 s here)
-    assert _flow_run_state(waiting.id) in {"SCHEDULED", "PENDING"}
+    watched = jobfeed(deployed, "run-now", "--watch", "--timeout", "8s", timeout=120)
+    assert watched.returncode == 1, watched.stdout + watched.stderr
+    assert f"work pool {pool} is paused: the run waits until `jobfeed resume`" in watched.stdout
+    assert "stopped watching after --timeout" in watched.stderr
+    waiting_id = next(line.split("(")[1].split(")")[0] for line in watched.stdout.splitlines()
+                      if line.startswith("flow run "))  # fmt: skip
+    assert _flow_run_state(waiting_id) in {"SCHEDULED", "PENDING"}
     deploy.set_pool_paused(pool, False)
-    assert _wait_for(waiting.id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120) == "COMPLETED"
-    assert store.logs.for_flow_run(waiting.id)[0]["status"] == "not_modified"
+    assert _wait_for(waiting_id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120) == "COMPLETED"
+    assert store.logs.for_flow_run(waiting_id)[0]["status"] == "not_modified"

@@ -1,7 +1,11 @@
-"""Running the Streamlit dashboard under AppTest: the app file, page switching, and the no-crash check."""
+"""Running the Streamlit dashboard under AppTest (the app file, page switching, the no-crash check), and as a
+real `streamlit run` server for the browser tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tests.support.paths import ROOT
@@ -33,3 +37,43 @@ def render_alone(section: str) -> None:
 def no_exception(at: Any) -> None:
     """The page rendered without an uncaught exception (which AppTest shows as an element)."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+@contextmanager
+def served_dashboard(env: dict[str, str], cwd: Path, *, start_timeout_s: float = 60) -> Iterator[str]:
+    """The dashboard as a real `streamlit run` subprocess on a free port with `env`; yields its URL.
+
+    cwd should be a temporary directory, so that no developer .env or .streamlit/secrets.toml is read."""
+    import subprocess
+    import time
+
+    import httpx
+
+    from jobfeed.cli.dashboard import streamlit_command
+    from jobfeed.stack.procs import free_port
+
+    port = free_port()
+    log_path = cwd / "streamlit.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(streamlit_command(port, "127.0.0.1"), env=env, cwd=cwd, stdout=log,
+                                stderr=subprocess.STDOUT)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + start_timeout_s
+            while True:
+                try:
+                    if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("streamlit did not start:\n" + log_path.read_text()[-3000:])
+                time.sleep(0.2)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

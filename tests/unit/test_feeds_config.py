@@ -51,6 +51,23 @@ def test_bad_config_is_one_clear_error(tmp_path: Path, content: str | None, mess
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        ("feeds: [", "at line 1, column 9: expected the node content"),
+        ("feeds:\n  - url: https://a.example/x\n   name: [x\n", "at line 3, column 4: expected <block end>"),
+        ("feeds:\n\t- url: https://a.example/x\n", "at line 2, column 1: found character '\\t'"),
+    ],
+)
+def test_bad_yaml_says_line_and_column(tmp_path: Path, content: str, where: str) -> None:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as info:
+        load_feeds_file(path)
+    assert str(info.value).startswith(f"feeds file {path} is not valid YAML {where}")
+    assert "\n" not in str(info.value)
+
+
 def test_explicit_urls_win_and_are_validated() -> None:
     assert [s.url for s in resolve_feeds(None, ["http://x.example/feed"], Path("missing.yaml"))] == [
         "http://x.example/feed"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from prefect.settings import get_current_settings
 
-from jobfeed.cli.runner import _without_heartbeats
+from jobfeed.cli.runner import _without_heartbeats, network_notes
+from jobfeed.importlog import FeedFailure, ImportLog, LogStatus
+from jobfeed.reasons import FailureReason
 
 
 def test_cli_runs_have_no_flow_heartbeats_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,3 +63,28 @@ def test_exit_code_follows_the_failing_statuses(statuses: list[str], flow_comple
 
     logs = [ImportLog("https://x.example/f", "x", "r", datetime.now(UTC), LogStatus(s)) for s in statuses]
     assert exit_code_of(logs, flow_completed=flow_completed) == code
+
+
+def _failed(url: str, reason: FailureReason) -> ImportLog:
+    return ImportLog(file_name=url, feed_name=url, flow_run_id="r", started_at=datetime.now(UTC),
+                     status=LogStatus.FAILED, error=FeedFailure(reason, "connection refused"))  # fmt: skip
+
+
+def test_a_refused_local_server_is_not_blamed_on_the_internet() -> None:
+    notes = network_notes([_failed("http://127.0.0.1:8765/a.xml", FailureReason.NETWORK_ERROR),
+                           _failed("http://127.0.0.1:8765/b.xml", FailureReason.TIMEOUT),
+                           _failed("http://[::1]:9/c.xml", FailureReason.NETWORK_ERROR)])  # fmt: skip
+    assert notes == [
+        "Nothing answered at 127.0.0.1:8765, [::1]:9 (this machine or its network): is that server running?"
+    ]
+    assert not any("internet" in note for note in notes)
+
+
+def test_remote_network_failures_suggest_the_offline_demo() -> None:
+    notes = network_notes([_failed("https://jobicy.com/?feed=job_feed", FailureReason.DNS_ERROR),
+                           _failed("http://localhost/x", FailureReason.NETWORK_ERROR),
+                           _failed("https://example.com/x", FailureReason.HTTP_5XX)])  # fmt: skip
+    assert len(notes) == 2
+    assert "no internet here?" in notes[0] and "make demo" in notes[0]
+    assert notes[1].startswith("Nothing answered at localhost (")
+    assert network_notes([_failed("https://example.com/x", FailureReason.HTTP_5XX)]) == []

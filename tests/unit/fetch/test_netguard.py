@@ -101,10 +101,16 @@ def test_allow_list_is_exact() -> None:
     assert reason_for("http://169.254.169.254/", ("10.0.0.0/8",)) is FailureReason.FORBIDDEN_ADDRESS
 
 
-def test_message_names_host_and_kind() -> None:
+def test_message_names_host_kind_and_the_setting_that_allows_it() -> None:
     with pytest.raises(FeedError) as info:
         check_url_allowed("http://169.254.169.254/latest", ())
-    assert info.value.message == "169.254.169.254 is a link-local address"
+    assert info.value.message == (
+        "169.254.169.254 is a link-local address; to fetch it anyway, add 169.254.169.254 to FETCH_ALLOW_HOSTS"
+    )
+    with pytest.raises(FeedError) as info:
+        check_url_allowed("http://localhost:8765/feed.xml", ())
+    assert info.value.message.startswith("localhost (")
+    assert info.value.message.endswith("is a loopback address; to fetch it anyway, add localhost to FETCH_ALLOW_HOSTS")
 
 
 def test_unresolvable_host_is_a_dns_error() -> None:
