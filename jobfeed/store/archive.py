@@ -160,7 +160,7 @@ class _Download:
         self.number = 0
         self.delivered = 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1, /) -> bytes:
         while size < 0 or len(self.buffer) < size:
             chunk = next(self.cursor, None)
             if chunk is None:
