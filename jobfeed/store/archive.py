@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -174,6 +175,9 @@ class _Download:
         if not out and self.delivered != self.length:
             raise ValueError(f"archived body {self.name[:12]} is cut short ({self.delivered} of {self.length} bytes)")
         return out
+
+    def seek(self, offset: int, /) -> int:  # gzip asks for it; a stream of chunks goes forward only
+        raise io.UnsupportedOperation("an archived body is read from the start, once")
 
     def __enter__(self) -> _Download:
         return self
