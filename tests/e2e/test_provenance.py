@@ -105,7 +105,11 @@ def test_a_replay_of_the_latest_body_counts_as_its_run_did_without_a_request_or_
     assert (log["newJobs"], log["updatedJobs"], log["unchangedJobs"], log["failedJobs"]) == (0, 0, 4, 2)
     assert original["newJobs"] == 4  # every job the original run wrote is unchanged to its replay
     assert log["failuresByReason"] == {"item_invalid": 2}
-    assert (log[REPLAY_OF], log[REPLAY_DRY_RUN], log[BODY_SHA256]) == (str(original["_id"]), False, original[BODY_SHA256])
+    assert (log[REPLAY_OF], log[REPLAY_DRY_RUN], log[BODY_SHA256]) == (
+        str(original["_id"]),
+        False,
+        original[BODY_SHA256],
+    )
     after = {
         "jobs": jobs_of(store),
         "feed": store.db.feeds.find_one({"url": url}),
