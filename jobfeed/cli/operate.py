@@ -45,7 +45,8 @@ def _deploy_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def deploy_cmd() -> None:
-    """Register the deployments (hourly, on-demand, one per feed schedule), the work pool and its queues.
+    """Register the deployments (hourly, on-demand, one per feed schedule, replay, daily archive prune), the work
+    pool and its queues.
 
     Idempotent. The queues are high/normal/low; run it again after changing schedules in the feeds file."""
     from jobfeed.cli import deploy
@@ -55,10 +56,11 @@ def deploy_cmd() -> None:
     for name in names:
         summary = deploy.deployment_summary(name) or {}
         feeds = summary.get("feeds")
+        imports = name.startswith(f"{deploy.FLOW}/")  # replay-import and prune-archive import no feed
         console.print(
             f"deployment [bold]{name}[/bold]: schedule {summary.get('schedules') or 'none'} "
-            f"({settings.schedule_timezone}), pool {summary.get('pool')}, "
-            f"feeds: {'every enabled feed' if feeds is None else len(feeds)}"
+            f"({settings.schedule_timezone}), pool {summary.get('pool')}"
+            + (f", feeds: {'every enabled feed' if feeds is None else len(feeds)}" if imports else "")
         )
     console.print("Start a worker to run it: [bold]jobfeed stack up --worker[/bold]")
 

@@ -42,6 +42,7 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
         deploy = jobfeed(cli_env, "deploy", timeout=300)
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "import-feeds/hourly" in deploy.stdout
+        assert "replay-import/on-demand" in deploy.stdout and "prune-archive/daily" in deploy.stdout
         statuses = stack.up(settings, prefect=True, worker=True)
         assert {s.name: s.state for s in statuses}["worker"] == "started", statuses
         from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -87,6 +88,15 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
     assert len(logs) == 1 and logs[0]["status"] == "success" and logs[0]["newJobs"] == 3
     assert logs[0]["flowRunId"] in run.stdout
     assert _flow_run_state(logs[0]["flowRunId"]) == "COMPLETED"
+
+    # a replay of that run's archived body, queued as the dashboard's Replay button does, run by the worker
+    from jobfeed.ops.replay import submit_replay
+
+    replay = submit_replay(Settings(), str(logs[0]["_id"]), source="test")
+    assert replay.deployment == "replay-import/on-demand"
+    assert _wait_for(replay.id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120) == "COMPLETED"
+    (replayed,) = store.logs.for_flow_run(replay.id)
+    assert (replayed["replayOf"], replayed["dryRun"], replayed["unchangedJobs"]) == (str(logs[0]["_id"]), False, 3)
 
     # the schedule: future runs at the top of the hour
     with get_client(sync_client=True) as client:
