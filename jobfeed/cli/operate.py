@@ -56,7 +56,7 @@ def deploy_cmd() -> None:
     for name in names:
         summary = deploy.deployment_summary(name) or {}
         feeds = summary.get("feeds")
-        imports = name.startswith(f"{deploy.FLOW}/")  # replay-import and prune-archive import no feed
+        imports = name.startswith("import-feeds/")  # replay-import and prune-archive import no feed
         console.print(
             f"deployment [bold]{name}[/bold]: schedule {summary.get('schedules') or 'none'} "
             f"({settings.schedule_timezone}), pool {summary.get('pool')}"
