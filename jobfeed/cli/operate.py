@@ -50,13 +50,14 @@ def deploy_cmd() -> None:
 
     Idempotent. The queues are high/normal/low; run it again after changing schedules in the feeds file."""
     from jobfeed.cli import deploy
+    from jobfeed.ops.runs import FLOW as IMPORT_FLOW
 
     settings = load_settings()
     names = _deploy_call(deploy.deploy, settings)
     for name in names:
         summary = deploy.deployment_summary(name) or {}
         feeds = summary.get("feeds")
-        imports = name.startswith("import-feeds/")  # replay-import and prune-archive import no feed
+        imports = name.startswith(f"{IMPORT_FLOW}/")  # replay-import and prune-archive import no feed
         console.print(
             f"deployment [bold]{name}[/bold]: schedule {summary.get('schedules') or 'none'} "
             f"({settings.schedule_timezone}), pool {summary.get('pool')}"

@@ -204,3 +204,33 @@ def test_jobfeed_replay_on_the_command_line(store: Store, served: Any, feed: tup
     assert missing.returncode == 2 and "no import log" in missing.stderr and "Traceback" not in missing.stderr
     usage = jobfeed(env, "replay", "--at", "2026-01-01")
     assert usage.returncode == 2 and "--log ID" in usage.stderr
+
+
+def test_a_paged_board_is_kept_page_by_page_and_replayed_whole(
+    store: Store, served: Any, tmp_path: Path, archive_setting: Any
+) -> None:
+    import json
+
+    import yaml
+
+    from flows.import_feeds import import_feeds
+    from tests.support.sources import fixture
+
+    base = f"src/{store.db.name}/lever"
+    postings = json.loads(fixture("lever", "postings_page1.json")) + json.loads(fixture("lever", "postings_page2.json"))
+    served.set_file(f"{base}/postings", json.dumps(postings).encode(), content_type="application/json")
+    entry = {"kind": "lever", "company": "acme", "url": served.url(f"paged/{base}/postings?mode=json&limit=1")}
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump({"feeds": [entry]}), encoding="utf-8")
+    archive_setting(FEEDS_FILE=str(tmp_path / "feeds.yaml"))  # the replay finds the feed's kind there
+    state = import_feeds(return_state=True)
+    (original,) = store.logs.for_flow_run(str(state.state_details.flow_run_id))
+    assert original["newJobs"] == len(postings) == 3  # one posting a page: 3 pages
+    archive = GridFSArchive(store.db)
+    assert archive.is_pages(original[BODY_SHA256])  # the manifest; its pages are kept beside it
+    with archive.open(original[BODY_SHA256]) as manifest:
+        pages = manifest.read().decode().split()
+    assert len(pages) >= 3 and all(archive.has(page) for page in pages)  # 3 postings, then the empty last page
+    requests = len(served.requests)
+    log = replay(store, feed="lever:acme")  # the feed's name (its source) in feeds.yaml
+    assert len(served.requests) == requests
+    assert (log[REPLAY_OF], log["newJobs"], log["updatedJobs"], log["unchangedJobs"]) == (str(original["_id"]), 0, 0, 3)
