@@ -108,6 +108,16 @@ def _side_targets(results: dict[str, Any], sbs: dict[str, Any], first_jf: list[d
         None if math.isnan(ratio) else ratio <= 0.6,
         f"medians of {len(first_jf)} and {len(first_bl)} runs, interleaved",
     )
+    off = _runs(results, "first-archive-off")
+    r_archive = _div(_med(first_jf), _med(off))
+    add(
+        "first import: archive on (GridFS) / off",
+        "<= 1.10",
+        _fmt(r_archive),
+        f"{_fmt(_med(first_jf), 1)} s vs {_fmt(_med(off), 1)} s",
+        None if math.isnan(r_archive) else r_archive <= 1.10,
+        f"medians of {len(first_jf)} and {len(off)} runs, interleaved (docs/provenance.md)",
+    )
     same_jf, same_bl = _runs(results, "unchanged"), _runs(results, "unchanged", BL)
     plain = _runs(results, "identical-plain", BL)
     r_plain = _div(_med(same_jf), _med(plain))

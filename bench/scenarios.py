@@ -20,6 +20,7 @@ from bench.stack import BenchStack, cluster_time, job_writes, opcounters
 PY = sys.executable
 JOBFEED = "jobfeed"
 BASELINE = "baseline"
+FIRST_ARCHIVE_OFF = "first-archive-off"  # jobfeed's first import with ARCHIVE=off (side_by_side)
 RUN_TIMEOUT_S = 300.0  # one import of 20 x 1,000 items takes ~20-60 s here; 5x headroom
 MIN_LEFT_FOR_FIXED_S = 40.0  # ~8 short runs
 RESERVE_AFTER_SIDE_S = 30.0  # what the fixed-cost runs need at least, after the side-by-side reps
@@ -145,7 +146,8 @@ def _counts(side: str, stdout: str) -> dict[str, Any]:
 
 
 def side_by_side(bench: Bench) -> dict[str, Any]:
-    """First import, re-import with nothing changed (304) and with 10 % changed; interleaved ABBA.
+    """First import, re-import with nothing changed (304) and with 10 % changed; interleaved ABBA. Each rep also
+    runs jobfeed's first import with ARCHIVE=off (before the pair on odd reps, after it on even ones).
 
     Reps after the first run only while the time budget has room for one more (the count of runs
     behind each median is in the report).
@@ -162,8 +164,12 @@ def side_by_side(bench: Bench) -> dict[str, Any]:
         order = (JOBFEED, BASELINE) if rep % 2 == 0 else (BASELINE, JOBFEED)  # alternate who goes first
         dbs = {side: f"{side}_r{rep}" for side in order}
         bench.server.set_root(v1)
+        if rep % 2:  # the first import with ARCHIVE=off (docs/provenance.md), on the other side of the pair
+            archive_off(bench, feeds_file, rep)
         for side in order:  # documents written are counted by lastChangedAt (exact for both sides)
             bench.run("first", side, feeds_file, dbs[side], rep=rep, tasks=rep == 0 and side == JOBFEED)
+        if not rep % 2:
+            archive_off(bench, feeds_file, rep)
         for side in order:
             bench.run("unchanged", side, feeds_file, dbs[side], rep=rep, writes=True)
         # the same identical bytes for a plain script without conditional GET (issues 11/20's "plain script")
@@ -177,6 +183,13 @@ def side_by_side(bench: Bench) -> dict[str, Any]:
         done += 1
     return {"items": s.feeds * s.items, "changed_items": sum(i.changed for i in changed), "reps_done": done,
             "bytes": sum(i.bytes for i in infos), "feeds": [asdict(i) for i in infos[:1]]}  # fmt: skip
+
+
+def archive_off(bench: Bench, feeds_file: Path, rep: int) -> dict[str, Any]:
+    """jobfeed's first import with the raw feed archive off: `first` (ARCHIVE=gridfs, the default) over this is
+    what keeping every parsed body costs (the report's "archive on / off")."""
+    return bench.run(FIRST_ARCHIVE_OFF, JOBFEED, feeds_file, f"{JOBFEED}_archive_off_r{rep}", rep=rep,
+                     env={"ARCHIVE": "off"})  # fmt: skip
 
 
 def fixed_costs(bench: Bench) -> dict[str, Any]:

@@ -28,7 +28,8 @@ SETTLE_MAX_S = 30.0  # longest wait for the servers to go quiet between two meas
 SETTLE_CPU_PCT = 15.0  # "quiet": the servers together use less than this much of one core
 TOUCH_FIELDS = frozenset({"lastSeenAt", "feeds"})  # an update of only these is a touch, not a content write
 DROPPED_ENV = ("PREFECT_", "MONGODB_", "REDIS_", "FEEDS_FILE", "BATCH_SIZE", "MAX_CONCURRENCY", "FETCH_ALLOW",
-               "MAX_FEED_BYTES", "HTTP_TIMEOUT", "LOCK_TTL", "RETRY_BACKOFF", "JOBFEED_", "SPOOL_DIR")  # fmt: skip
+               "MAX_FEED_BYTES", "HTTP_TIMEOUT", "LOCK_TTL", "RETRY_BACKOFF", "JOBFEED_", "SPOOL_DIR",
+               "ARCHIVE")  # fmt: skip
 
 
 class BenchStack:

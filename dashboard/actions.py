@@ -81,6 +81,22 @@ def submit(settings: Settings | None = None, *, feed_urls: list[str] | None = No
     return RunResult(True, f"Queued run {run.name} ({priority.value} priority{when}).", run)
 
 
+def replay(log_id: str, settings: Settings | None = None) -> RunResult:
+    """Queue a run of `replay-import/on-demand` for one ImportLog's archived body (docs/provenance.md).
+
+    Through the deployment, like Run now: the worker runs it and the page links to its Prefect run. The
+    dashboard never runs a flow in its own process (without a server Prefect would start a temporary one).
+    """
+    settings = settings or get_settings()
+    from jobfeed.ops.replay import submit_replay
+
+    try:
+        run = submit_replay(settings, log_id)
+    except Exception as exc:  # noqa: BLE001 - as in submit: explained, no traceback
+        return RunResult(False, prefect_problem(exc, settings))
+    return RunResult(True, f"Queued replay {run.name}: its ImportLog appears in the history when it ran.", run)
+
+
 def cancel(run_id: str, settings: Settings | None = None) -> RunResult:
     """Cancel a run that has not finished (a waiting one at once, a running one through its worker)."""
     settings = settings or get_settings()

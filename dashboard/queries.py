@@ -175,6 +175,20 @@ def _cached_feed_file(path: str, mtime_ns: int) -> FeedFile:
         return FeedFile(error=str(exc))
 
 
+@st.cache_data(ttl=LIST_TTL_S, show_spinner=False)
+def _cached_body_archived(db: DbId, archive: str, sha256: str) -> bool:
+    from jobfeed.ops.archive import get_archive
+
+    kept = get_archive(get_settings(), store())
+    return kept is not None and kept.has(sha256)
+
+
+def body_archived(sha256: str) -> bool:
+    """True when the raw feed archive (ARCHIVE) still keeps this body: a replay is possible."""
+    settings = get_settings()
+    return _cached_body_archived(_db(), f"{settings.archive}:{settings.archive_path}", sha256)
+
+
 # Prefect answers are cached with their failure: a page must not wait on a down server at every rerun.
 @st.cache_data(ttl=PREFECT_TTL_S, show_spinner=False)
 def _cached_next_runs(server: tuple[str | None, str | None], deployments: tuple[str, ...]) -> dict[str, Any] | None:

@@ -103,6 +103,12 @@ class LogField(StrEnum):
 CLOSED_JOBS = "closedJobs"
 REOPENED_JOBS = "reopenedJobs"
 
+# Provenance (docs/provenance.md), plain names kept in ImportLog.extra like the lifecycle counts:
+BODY_SHA256 = "bodySha256"  # the SHA-256 of the body parsed (or, on `not_modified`, confirmed): its archive key
+CONTENT_TYPE = "contentType"  # the body's Content-Type as served (a replay reads the body with it)
+REPLAY_OF = "replayOf"  # on a replay's log: the id of the log whose body it replayed
+REPLAY_DRY_RUN = "dryRun"  # on a replay's log: true when its counts are what it would write (an older body)
+
 
 @dataclass(frozen=True, slots=True)
 class FeedFailure:

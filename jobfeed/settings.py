@@ -172,6 +172,15 @@ class Settings(OpsSettings, UiSettings):
         default=None, description="`jobfeed export` without --out writes here (unset: the current directory)"
     )
     export_format: Literal["parquet", "csv", "jsonl"] = Field(default="parquet", description="of the run's export")
+    # the raw feed archive (docs/provenance.md): every parsed body, gzip-compressed, by its SHA-256
+    archive: Literal["gridfs", "dir", "off"] = Field(
+        default="gridfs",
+        description="where parsed feed bodies are kept: GridFS bucket feed_bodies, ARCHIVE_DIR, or not",
+    )
+    archive_dir: Path | None = Field(default=None, description="ARCHIVE=dir: the directory; None = <state dir>/archive")
+    archive_keep_days: int = Field(
+        default=C.ARCHIVE_KEEP_DAYS, ge=0, le=36_500, description="age after which unused bodies are pruned"
+    )
 
     @field_validator("fetch_allow_hosts")
     @classmethod
@@ -188,6 +197,11 @@ class Settings(OpsSettings, UiSettings):
 
         ZoneInfo(value)  # raises for an unknown zone -> a clear settings error
         return value
+
+    @property
+    def archive_path(self) -> Path:
+        """ARCHIVE_DIR, else `archive` in the local state directory (JOBFEED_STATE_DIR)."""
+        return self.archive_dir or self.state_dir / "archive"
 
     @property
     def allow_hosts(self) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ from prefect import State, task
 from prefect.cache_policies import NO_CACHE
 
 from jobfeed import constants as C
+from jobfeed.ops.archive import get_archive
 from jobfeed.pipeline.feedrun import fetch_outcome
 from jobfeed.pipeline.runs import FeedOutcome, FeedRun, Finished, needs_upserts
 from jobfeed.pipeline.spool import spool_root
@@ -30,7 +31,9 @@ def fetch_and_normalize(run: FeedRun) -> FeedOutcome | Finished | State[Finished
     """
     settings = get_settings()
     spool = spool_root(settings.spool_dir)
-    outcome = fetch_outcome(run, settings=settings, spool=spool, snapshots=get_store().snapshots)
+    store = get_store()
+    archive = get_archive(settings, store)  # ARCHIVE: where a parsed body is kept for replays
+    outcome = fetch_outcome(run, settings=settings, spool=spool, snapshots=store.snapshots, archive=archive)
     if needs_upserts(outcome):
         return outcome
     log = finish(run, outcome, [])

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import actions, queries
+from dashboard.sections import provenance
 from dashboard.sections.common import feed_label, fmt_duration, fmt_time, load, md_escape, timezone
 from dashboard.sections.history import COLUMNS, history_frame
 from dashboard.sections.quality import render_run_quality
@@ -107,6 +108,7 @@ def show(doc: dict[str, Any], siblings: list[dict[str, Any]]) -> None:
         st.caption(f"Flow run `{flow_run_id}` · {url}")
     else:
         st.caption("This run has no Prefect flow run id.")
+    provenance.render(doc)  # the body it parsed, and a Replay button where the body is archived
     error = doc.get("error")
     if error:
         # the message may quote the feed's own (untrusted) bytes

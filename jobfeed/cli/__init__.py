@@ -10,6 +10,7 @@ from jobfeed.cli import db as cli_db
 from jobfeed.cli import export as cli_export
 from jobfeed.cli import imports as cli_imports
 from jobfeed.cli import operate as cli_ops
+from jobfeed.cli import provenance as cli_provenance
 from jobfeed.cli import runs as cli_runs
 from jobfeed.cli import stack_cmd as cli_stack
 from jobfeed.cli import token as cli_token
@@ -24,6 +25,8 @@ token_app = typer.Typer(help="API tokens (JWT, signed with API_JWT_SECRET).", no
 app.add_typer(token_app, name="token")
 automations_app = typer.Typer(help="Prefect automations built on jobfeed's events.", no_args_is_help=True)
 app.add_typer(automations_app, name="automations")
+archive_app = typer.Typer(help="The raw feed archive (ARCHIVE): bodies kept for replays.", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 
 
 def _print_version(value: bool) -> None:
@@ -45,6 +48,7 @@ stack_app.command("status")(cli_stack.stack_status)
 db_app.command("init")(cli_db.db_init)
 token_app.command("create")(cli_token.token_create_cmd)
 automations_app.command("install")(cli_automations.automations_install_cmd)
+archive_app.command("prune")(cli_provenance.archive_prune_cmd)
 
 # registration order is the order `jobfeed --help` lists them in
 app.command("import")(cli_imports.import_cmd)
@@ -54,6 +58,7 @@ app.command("demo")(cli_imports.demo_cmd)
 app.command("dashboard")(cli_ops.dashboard_cmd)
 app.command("api")(cli_ops.api_cmd)
 app.command("redrive")(cli_imports.redrive_cmd)
+app.command("replay")(cli_provenance.replay_cmd)
 app.command("deploy")(cli_ops.deploy_cmd)
 app.command("run-now")(cli_runs.run_now_cmd)
 app.command("runs")(cli_runs.runs_cmd)

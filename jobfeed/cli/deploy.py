@@ -23,6 +23,7 @@ from jobfeed.ops.prefect import (  # noqa: F401 - re-exported: the commands' nam
     prefect_api_url,
     prefect_ui_url,
 )
+from jobfeed.ops.replay import ON_DEMAND as REPLAY_ON_DEMAND
 from jobfeed.ops.runs import FLOW, MANAGED_TAG, ON_DEMAND, QUEUE_PRIORITIES, Priority, submit_run, wait_for_run
 from jobfeed.settings import Settings
 from jobfeed.stack.local import PROJECT_DIR
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.responses import DeploymentResponse
 
-YAML_DEPLOYMENTS = ("hourly", "on-demand")  # the deployments prefect.yaml declares
+YAML_DEPLOYMENTS = ("hourly", "on-demand", "daily")  # prefect.yaml's names (`on-demand`: import and replay)
+PRUNE_DAILY = "prune-archive/daily"  # the raw feed archive's retention (docs/provenance.md)
 
 
 class DeployError(Exception):
@@ -75,8 +77,9 @@ def ensure_queues(pool: str) -> dict[str, int]:
 
 
 def deploy(settings: Settings) -> list[str]:
-    """Create/update the work pool, its queues, `import-feeds/hourly` and `import-feeds/on-demand` from
-    prefect.yaml, and one deployment per other feed schedule; returns the deployments' names."""
+    """Create/update the work pool, its queues, `import-feeds/hourly`, `import-feeds/on-demand`,
+    `replay-import/on-demand` and `prune-archive/daily` from prefect.yaml, and one deployment per other feed
+    schedule; returns the deployments' names."""
     _require_api()
     groups = _groups(settings.feeds_file)
     ensure_work_pool(settings.work_pool)
@@ -96,7 +99,7 @@ def deploy(settings: Settings) -> list[str]:
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise DeployError(f"prefect deploy failed:\n{tail}")
-    return [DEPLOYMENT, ON_DEMAND, *sync_schedules(groups, settings)]
+    return [DEPLOYMENT, ON_DEMAND, REPLAY_ON_DEMAND, PRUNE_DAILY, *sync_schedules(groups, settings)]
 
 
 def _groups(feeds_file: Path) -> list[ScheduleGroup]:

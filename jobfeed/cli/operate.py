@@ -45,20 +45,23 @@ def _deploy_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def deploy_cmd() -> None:
-    """Register the deployments (hourly, on-demand, one per feed schedule), the work pool and its queues.
+    """Register the deployments (hourly, on-demand, one per feed schedule, replay, daily archive prune), the work
+    pool and its queues.
 
     Idempotent. The queues are high/normal/low; run it again after changing schedules in the feeds file."""
     from jobfeed.cli import deploy
+    from jobfeed.ops.runs import FLOW as IMPORT_FLOW
 
     settings = load_settings()
     names = _deploy_call(deploy.deploy, settings)
     for name in names:
         summary = deploy.deployment_summary(name) or {}
         feeds = summary.get("feeds")
+        imports = name.startswith(f"{IMPORT_FLOW}/")  # replay-import and prune-archive import no feed
         console.print(
             f"deployment [bold]{name}[/bold]: schedule {summary.get('schedules') or 'none'} "
-            f"({settings.schedule_timezone}), pool {summary.get('pool')}, "
-            f"feeds: {'every enabled feed' if feeds is None else len(feeds)}"
+            f"({settings.schedule_timezone}), pool {summary.get('pool')}"
+            + (f", feeds: {'every enabled feed' if feeds is None else len(feeds)}" if imports else "")
         )
     from jobfeed.ops.pool import pool_status, worker_advice
 

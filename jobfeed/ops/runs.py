@@ -138,7 +138,7 @@ def _view(client: SyncPrefectClient, run: FlowRun, settings: Settings) -> RunVie
 
             try:
                 dep = client.read_deployment(run.deployment_id)
-                _DEPLOYMENT_NAMES[key] = f"{FLOW}/{dep.name}"
+                _DEPLOYMENT_NAMES[key] = f"{client.read_flow(dep.flow_id).name}/{dep.name}"  # import or replay
             except ObjectNotFound:  # deleted since: the run keeps its id
                 _DEPLOYMENT_NAMES[key] = key
         deployment = _DEPLOYMENT_NAMES[key]
@@ -159,6 +159,11 @@ def _view(client: SyncPrefectClient, run: FlowRun, settings: Settings) -> RunVie
         finished_at=run.end_time,
         url=flow_run_url(str(run.id), settings, prefect_api_url(settings)),
     )
+
+
+def view_of(client: SyncPrefectClient, run: FlowRun, settings: Settings) -> RunView:
+    """A flow run as the API, the CLI and the dashboard show it (any flow of jobfeed's: import, replay)."""
+    return _view(client, run, settings)
 
 
 def submit_run(

@@ -12,9 +12,10 @@ from pathlib import Path
 from jobfeed import constants as C
 from jobfeed.fetch.pages import RequestError
 from jobfeed.importlog import FeedFailure, UpsertCounts
+from jobfeed.pipeline.archive import archivable, keep_body
 from jobfeed.pipeline.ingest import ingest_body
 from jobfeed.pipeline.paging import board_kind, board_session, detail_of, fetch_body
-from jobfeed.pipeline.ports import Snapshots
+from jobfeed.pipeline.ports import Archive, Snapshots
 from jobfeed.pipeline.runs import BatchOutcome, Failed, FeedOutcome, FeedRun, Fetched, Finished, NotModified, Skipped
 from jobfeed.pipeline.snapshot import Entry, Snapshot, refresh_cutoff
 from jobfeed.pipeline.spool import BatchRef, BatchWriter, FeedSpool, load_batch, save_value
@@ -32,6 +33,7 @@ def fetch_outcome(
     spool: Path,
     snapshots: Snapshots | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    archive: Archive | None = None,
 ) -> FeedOutcome:
     """Fetch (conditional GET), parse and normalize one feed; permanent failures come back as values.
 
@@ -39,12 +41,13 @@ def fetch_outcome(
     The working files of an outcome without batches are removed by `finish_feed` with the run's.
     With `snapshots`, items the feed's snapshot holds unchanged skip the store; a feed that has no
     snapshot yet (an existing database) is fetched unconditionally once, so that one is built.
+    With `archive`, a body that was parsed is kept there (pipeline/archive.py) before the spool drops it.
     """
     if run.skip is not None:
         return Skipped(run.skip)
     feed_spool = FeedSpool(spool, run.log_id).reset()  # a retry starts clean
     try:
-        return _fetch_into(feed_spool, run, settings, sleep, snapshots)
+        return _fetch_into(feed_spool, run, settings, sleep, snapshots, archive)
     except BaseException:
         feed_spool.remove()  # a retry or the finish step owns nothing of this attempt
         raise
@@ -53,7 +56,12 @@ def fetch_outcome(
 
 
 def _fetch_into(
-    spool: FeedSpool, run: FeedRun, settings: Settings, sleep: Callable[[float], None], snapshots: Snapshots | None
+    spool: FeedSpool,
+    run: FeedRun,
+    settings: Settings,
+    sleep: Callable[[float], None],
+    snapshots: Snapshots | None,
+    archive: Archive | None = None,
 ) -> FeedOutcome:
     head = snapshots.head(run.feed.public_url) if snapshots is not None else None
     state = run.state
@@ -83,10 +91,14 @@ def _fetch_into(
             return _request_failed(exc, sleep, **facts)
         except FeedError as exc:
             return Failed(FeedFailure(exc.reason, exc.message), **facts)
+    if archivable(kind):
+        paged = kind is not None and kind.first_request is not None
+        keep_body(archive, body.paths, body.conditional.body_hash, paged=paged)
     listing = save_value(spool.listing_path, ingested.listing) if snapshots is not None else None
     return Fetched(
         ingested.batches, ingested.failures, body.conditional, ingested.format, **facts,
         unchanged=ingested.listing.unchanged, listing=listing, profile=ingested.profile,
+        content_type=body.content_type,
     )  # fmt: skip
 
 

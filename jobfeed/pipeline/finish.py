@@ -23,6 +23,7 @@ from jobfeed.importlog import (
     finish_fields,
 )
 from jobfeed.models import ConditionalState, ItemFailure
+from jobfeed.pipeline.archive import body_fields
 from jobfeed.pipeline.drift import OnDrift, assess
 from jobfeed.pipeline.lifecycle import record_lifecycle
 from jobfeed.pipeline.ports import AfterRecord, Locks, RunStore
@@ -46,26 +47,32 @@ def finish_feed(
 ) -> ImportLog:
     """Add up the batches, park what failed as dead letters, apply the run to the feed's snapshot and
     close the jobs no feed lists any more, finish the log and the feed's state, remove the working
-    files and give the lock back; returns the final ImportLog."""
+    files and give the lock back; returns the final ImportLog.
+
+    A replay (`run.replay`, pipeline/replay.py) only finishes its log: it is no snapshot of the feed, says
+    nothing of the feed's health, and parks no dead letters (its source run did).
+    """
     if run.skip is not None:  # a skipped feed is skipped whatever its fetch step reported
         outcome = Skipped(run.skip)
-    counts = _count(run, outcome, batches, store=store, now=now)
+    replay = run.replay is not None
+    counts = _count(run, outcome, batches, store=store, now=now, park=not replay)
     error = _error_of(outcome)
     status = decide_status(
         error=error, not_modified=isinstance(outcome, NotModified), skipped=isinstance(outcome, Skipped), counts=counts
     )
     closed = 0
-    if status is not LogStatus.FAILED:  # a body whose every item failed lists nothing we could trust
+    if status is not LogStatus.FAILED and not replay:  # a body whose every item failed lists nothing we could trust
         closed = record_lifecycle(run, outcome, batches, store=store, close_after=close_after, now=now)
     facts = _facts(run, outcome, len(batches))
     fields = finish_fields(status=status, counts=counts, error=error, facts=facts, closed=closed)
+    fields.update(body_fields(run, outcome))
     quality = assess(run, outcome, store.logs)  # a parsed body's coverage, shape and drift from its baseline
     fields.update(quality.fields())
     finished = store.logs.finish(run.log_id, finished_at=now, fields=fields)
     doc = finished or store.logs.get(run.log_id)
-    if quality.new and finished is not None and on_drift is not None:  # told by the call that finished the log
+    if quality.new and finished is not None and on_drift is not None and not replay:  # told once, by the finisher
         on_drift(run.feed.public_url, run.feed.name, run.log_id, quality.new)
-    if not isinstance(outcome, Skipped):  # a skipped run says nothing about the feed's health
+    if not isinstance(outcome, Skipped) and not replay:  # a skipped run says nothing about the feed's health
         previous_state = store.feeds.get(run.feed.public_url)  # notifications compare before and after
         every_batch_stored = all(batch.counts is not None for batch in batches)
         store.feeds.record_run(
@@ -91,9 +98,15 @@ def finish_feed(
 
 
 def _count(
-    run: FeedRun, outcome: FeedOutcome, batches: Sequence[BatchOutcome], *, store: RunStore, now: datetime
+    run: FeedRun,
+    outcome: FeedOutcome,
+    batches: Sequence[BatchOutcome],
+    *,
+    store: RunStore,
+    now: datetime,
+    park: bool = True,
 ) -> UpsertCounts:
-    """The feed's counts; failed batches and invalid items are parked as dead letters on the way."""
+    """The feed's counts; failed batches and invalid items are parked as dead letters on the way (`park`)."""
     item_failures = outcome.item_failures if isinstance(outcome, Fetched) else []
     # items the feed's snapshot showed unchanged never reached the store: counted here, so the invariant holds
     counts = UpsertCounts(
@@ -107,6 +120,8 @@ def _count(
         counts.failures.extend(
             ItemFailure(batch.error.reason, batch.error.message, job.externalId) for job in batch.jobs
         )
+        if not park:
+            continue
         store.dead_letters.add(
             key=run.batch_token(batch.index),
             reason=batch.error.reason.value,
@@ -118,7 +133,7 @@ def _count(
             attempt_id=run.log_id,
         )
     for failure in item_failures:
-        if failure.raw is not None:  # invalid items are parked too: a fixed parser can re-drive them
+        if failure.raw is not None and park:  # invalid items are parked too: a fixed parser can re-drive them
             assert isinstance(outcome, Fetched)
             key, letter = item_letter(run.feed.public_url, outcome.format, failure)
             store.dead_letters.add(

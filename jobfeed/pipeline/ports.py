@@ -8,7 +8,9 @@ and so does any test double that keeps the same protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from jobfeed.importlog import ImportLog, UpsertCounts
@@ -16,7 +18,15 @@ from jobfeed.models import ConditionalState, Job
 
 
 class LogRepo(Protocol):
-    def open(self, *, feed_url: str, feed_name: str, flow_run_id: str | None, started_at: datetime) -> str: ...
+    def open(
+        self,
+        *,
+        feed_url: str,
+        feed_name: str,
+        flow_run_id: str | None,
+        started_at: datetime,
+        replay_of: str | None = None,
+    ) -> str: ...
 
     def finish(self, log_id: str, *, finished_at: datetime, fields: dict[str, Any]) -> dict[str, Any] | None: ...
 
@@ -146,3 +156,38 @@ class Locks(Protocol):
 # Called once a feed's state was recorded, with the state from before the run: notifications and
 # auto-disable (jobfeed.ops.notify) live above the pipeline and must never fail a run.
 AfterRecord = Callable[[str, str, Mapping[str, Any] | None], object]
+
+
+class Readable(Protocol):
+    """A binary stream to read from (a file, BytesIO, a gzip or GridFS stream)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class Archive(Protocol):
+    """Where parsed feed bodies are kept, gzip-compressed, by the SHA-256 of their bytes (docs/provenance.md):
+    jobfeed.store.archive.GridFSArchive (bucket `feed_bodies`), jobfeed.pipeline.archive_dir.DirArchive.
+
+    A board's list pages are kept one by one, with a manifest (`pages=True`) whose bytes are their hashes,
+    one a line: its SHA-256 is the board's combined body hash (jobfeed/fetch/pages.py).
+    """
+
+    def put(self, sha256: str, source: Path | Readable, *, pages: bool = False) -> bool:
+        """Store the bytes of `source` (streamed) under `sha256`, checked against them; True when stored now,
+        False when they were kept already (then marked seen now, for retention)."""
+        ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def is_pages(self, sha256: str) -> bool:
+        """True for a board's manifest (its bytes are the hashes of its pages)."""
+        ...
+
+    def open(self, sha256: str) -> AbstractContextManager[Readable]:
+        """The stored bytes, decompressed as they are read; KeyError when they are not kept."""
+        ...
+
+    def prune(self, keep: Collection[str], older_than: datetime) -> int:
+        """Delete what was last seen before `older_than`, except `keep` and the pages of a kept manifest;
+        returns how many bodies went."""
+        ...

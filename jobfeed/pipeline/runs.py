@@ -18,6 +18,16 @@ from jobfeed.quality import Profile
 
 
 @dataclass(frozen=True, slots=True)
+class Replay:
+    """A run that re-reads an archived body instead of fetching (pipeline/replay.py, docs/provenance.md)."""
+
+    of: str  # the id of the ImportLog whose body this is
+    body_sha256: str
+    dry_run: bool  # an older body than the feed's latest: counted against today's jobs, nothing written
+    content_type: str | None = None  # as the body was served
+
+
+@dataclass(frozen=True, slots=True)
 class FeedRun:
     """One feed in one run: its ImportLog id and what we knew about it when the run started."""
 
@@ -29,6 +39,7 @@ class FeedRun:
     skip: FeedFailure | None = None  # disabled, or locked by another run
     lock_token: str | None = None  # set while this run holds the feed's Redis lock
     lock_note: str | None = None  # why the run went on without a lock (Redis unreachable)
+    replay: Replay | None = None  # set for a replay: no lifecycle, no feed state, no dead letters
 
     def batch_token(self, index: int) -> str:
         """A name for batch `index` of this feed in this run, stamped on every job it writes."""
@@ -49,6 +60,7 @@ class Fetched:
     unchanged: int = 0  # items the feed's snapshot showed unchanged: no batch, no store round trip
     listing: str | None = None  # spool file of the pipeline.snapshot.Listing that the finish step applies
     profile: Profile | None = None  # the body's field coverage and shape (jobfeed/quality.py)
+    content_type: str | None = None  # as served: recorded on the ImportLog for a replay of this body
 
 
 @dataclass(frozen=True, slots=True)

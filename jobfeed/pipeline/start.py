@@ -80,8 +80,13 @@ def open_feed(feed: FeedSpec, *, store: RunStore, locks: Locks, flow_run_id: str
     run = FeedRun(feed, log_id, flow_run_id, now, state=state)
     if disabled:
         return replace(run, skip=FeedFailure(FailureReason.DISABLED, "feed is disabled in the feeds collection"))
-    token = flow_run_id or log_id
-    lock = locks.acquire(feed.public_url, token)
+    return take_lock(run, locks)
+
+
+def take_lock(run: FeedRun, locks: Locks) -> FeedRun:
+    """The run holding its feed's lock (token: the flow run id, else the log id), or skipped `locked`."""
+    token = run.flow_run_id or run.log_id
+    lock = locks.acquire(run.feed.public_url, token)
     if not lock.acquired:
         return replace(
             run, skip=FeedFailure(FailureReason.LOCKED, f"flow run {lock.holder} is importing this feed now")

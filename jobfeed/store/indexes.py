@@ -61,6 +61,10 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("redrivenAt", ASCENDING), ("firstFailedAt", ASCENDING)], name="redrivenAt_firstFailedAt"
         ),  # dashboard: pending letters, oldest first
     ],
+    # the raw feed archive (jobfeed/store/archive.py), a GridFS bucket: one file per body hash (unique: two runs
+    # storing one body at once keep one), and a file's chunks in order (the GridFS spec's index, pymongo's name)
+    "feed_bodies.files": [IndexModel([("filename", ASCENDING)], unique=True, name="filename_unique")],
+    "feed_bodies.chunks": [IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True, name="files_id_1_n_1")],
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,27 +16,24 @@ from jobfeed.importlog import UpsertCounts
 from jobfeed.models import ItemFailure, Job
 from jobfeed.reasons import FailureReason
 from jobfeed.store.changes import TRACKED_FIELDS, ChangeRepo, change_doc, changed_fields
+from jobfeed.store.job_writes import (  # noqa: F401 - CONTENT_FIELDS, content_of: re-exported
+    CLOSED,
+    CONTENT_FIELDS,
+    OPEN,
+    Write,
+    content_of,
+    insert_op,
+    needs_touch,
+    reopen_op,
+    update_op,
+)
 
 DUPLICATE_KEY = 11000
-OPEN, CLOSED = "open", "closed"  # jobs.status
-CONTENT_FIELDS = (
-    "title", "company", "location", "jobType", "category", "url",
-    "descriptionHtml", "descriptionText", "publishedAt", "contentHash", "dupKey",
-    "remote", "department", "salary", "salaryText",
-)  # fmt: skip
 # What the batch's read needs of every stored job; the old content is read only for jobs that changed.
 _STATE = {"source": 1, "externalId": 1, "contentHash": 1, "lastWrite": 1, "lastSeenAt": 1, "feeds": 1,
           "status": 1, "reopenedBy": 1}  # fmt: skip
 _OLD_CONTENT = dict.fromkeys((*TRACKED_FIELDS, "descriptionHtml", "descriptionText", "source", "externalId"), 1)
 Key = tuple[str, str]
-
-
-def content_of(job: Job) -> dict[str, Any]:
-    """The fields of a job document that come from the feed (identity excluded), derived ones included."""
-    doc = {name: getattr(job, name, None) for name in CONTENT_FIELDS}
-    if is_dataclass(doc["salary"]) and not isinstance(doc["salary"], type):
-        doc["salary"] = asdict(doc["salary"])
-    return doc
 
 
 class JobRepo:
@@ -50,14 +46,34 @@ class JobRepo:
         *,
         log_id: str | None = None,
         flow_run_id: str | None = None,
+        replay: bool = False,
     ) -> None:
         self.coll = collection
         self.changes = changes or ChangeRepo(collection.database["job_changes"])
-        self.log_id, self.flow_run_id = log_id, flow_run_id
+        self.log_id, self.flow_run_id, self.replay = log_id, flow_run_id, replay
 
     def for_run(self, *, log_id: str, flow_run_id: str | None) -> JobRepo:
         """This repository writing for one feed's run: reopens closed jobs it lists, names the run in history."""
         return JobRepo(self.coll, self.changes, log_id=log_id, flow_run_id=flow_run_id)
+
+    def for_replay(self, *, flow_run_id: str | None) -> JobRepo:
+        """This repository writing a replay's batches (docs/provenance.md): new and changed content is written
+        (with its job_changes), but no job is reopened, touched, or stamped seen (`lastSeenAt`, `feeds`)."""
+        return JobRepo(self.coll, self.changes, flow_run_id=flow_run_id, replay=True)
+
+    def compare_batch(self, jobs: Sequence[Job]) -> UpsertCounts:
+        """What upsert_batch would count for these jobs against today's, writing nothing (a dry-run replay)."""
+        existing = self._read_existing(jobs)
+        counts = UpsertCounts()
+        for job in jobs:
+            doc = existing.get(job.key)
+            if doc is None:
+                counts.new += 1
+            elif doc.get("contentHash") != job.contentHash:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        return counts
 
     def upsert_batch(self, jobs: Sequence[Job], *, feed_url: str, token: str, now: datetime) -> UpsertCounts:
         """Upsert one batch and count exactly what happened to each job.
@@ -71,7 +87,7 @@ class JobRepo:
         """
         counts = UpsertCounts()
         pending: list[Job] = list(jobs)
-        ctx = _Write(feed_url, token, now, self.log_id, self.flow_run_id)
+        ctx = Write(feed_url, token, now, self.log_id, self.flow_run_id, replay=self.replay)
         for _ in range(C.DUPLICATE_KEY_RETRIES + 1):
             if not pending:
                 break
@@ -83,7 +99,7 @@ class JobRepo:
             )
         return counts
 
-    def _apply(self, jobs: Sequence[Job], ctx: _Write) -> tuple[UpsertCounts, list[Job]]:
+    def _apply(self, jobs: Sequence[Job], ctx: Write) -> tuple[UpsertCounts, list[Job]]:
         existing = self._read_existing(jobs)
         counts = UpsertCounts()
         ops: list[InsertOne[dict[str, Any]] | UpdateOne] = []
@@ -97,10 +113,10 @@ class JobRepo:
             if doc is not None and ctx.log_id is not None and doc.get("reopenedBy") == ctx.log_id:
                 counts.reopened += 1  # reopened by an earlier attempt of this run: count it once, here
             if doc is None:
-                ops.append(_insert_op(job, ctx))
+                ops.append(insert_op(job, ctx))
                 op_jobs.append((job, "new"))
             elif doc.get("contentHash") != job.contentHash:
-                ops.append(_update_op(doc["_id"], job, ctx, reopen=reopen))
+                ops.append(update_op(doc["_id"], job, ctx, reopen=reopen))
                 op_jobs.append((job, "updated-reopened" if reopen else "updated"))
                 changed.append((job, doc))
             elif (doc.get("lastWrite") or {}).get("token") == ctx.token:
@@ -110,12 +126,12 @@ class JobRepo:
                 else:
                     counts.updated += 1
             elif reopen:  # the same content, listed again after it was closed
-                ops.append(_reopen_op(doc["_id"], ctx))
+                ops.append(reopen_op(doc["_id"], ctx))
                 op_jobs.append((job, "reopened"))
                 changed.append((job, doc))
             else:
                 counts.unchanged += 1
-                if _needs_touch(doc, ctx.feed_url, touch_before):
+                if not ctx.replay and needs_touch(doc, ctx.feed_url, touch_before):
                     touch_ids.append(doc["_id"])
         if changed:  # recorded before the jobs are written: a retry then finds them (same _id), never twice
             self.changes.add(self._change_docs(changed, ctx))
@@ -129,7 +145,7 @@ class JobRepo:
             )
         return counts, retry
 
-    def _change_docs(self, changed: list[tuple[Job, dict[str, Any]]], ctx: _Write) -> list[dict[str, Any]]:
+    def _change_docs(self, changed: list[tuple[Job, dict[str, Any]]], ctx: Write) -> list[dict[str, Any]]:
         """One job_changes document per updated or reopened job: its old content is read only now."""
         old = {
             doc["_id"]: doc for doc in self.coll.find({"_id": {"$in": [d["_id"] for _j, d in changed]}}, _OLD_CONTENT)
@@ -233,69 +249,3 @@ class JobRepo:
     def count(self, filter_: dict[str, Any] | None = None) -> int:
         """Number of job documents matching a filter (tests, dashboard)."""
         return self.coll.count_documents(filter_ or {})
-
-
-class _Write:
-    """Who writes a batch: the feed, the batch token, the run's clock, log and flow run."""
-
-    __slots__ = ("feed_url", "flow_run_id", "log_id", "now", "token")
-
-    def __init__(self, feed_url: str, token: str, now: datetime, log_id: str | None, flow_run_id: str | None) -> None:
-        self.feed_url, self.token, self.now, self.log_id, self.flow_run_id = feed_url, token, now, log_id, flow_run_id
-
-
-def _insert_op(job: Job, ctx: _Write) -> InsertOne[dict[str, Any]]:
-    # A plain insert, not an upsert: the batch's read just found no such job, and an insert is ~3x
-    # cheaper for the server than an upsert (bench/README.md). If another feed of the board inserts
-    # it in between, the unique index refuses ours (duplicate key) and _write sends the job round again.
-    return InsertOne(
-        {
-            "source": job.source,
-            "externalId": job.externalId,
-            **content_of(job),
-            "status": OPEN,
-            "closedAt": None,
-            "firstSeenAt": ctx.now,
-            "lastSeenAt": ctx.now,
-            "lastChangedAt": ctx.now,
-            "feeds": [ctx.feed_url],
-            "lastWrite": {"token": ctx.token, "op": "insert", "at": ctx.now},
-        }
-    )
-
-
-def _needs_touch(doc: dict[str, Any], feed_url: str, touch_before: datetime) -> bool:
-    """An unchanged job is written only when its lastSeenAt is older than the refresh interval or
-    this feed is new to it: hourly re-runs then write nothing for the jobs they merely see again."""
-    seen = doc.get("lastSeenAt")
-    if seen is None or seen < touch_before:  # the Store's client is tz_aware
-        return True
-    return feed_url not in (doc.get("feeds") or ())
-
-
-def _update_op(doc_id: Any, job: Job, ctx: _Write, *, reopen: bool) -> UpdateOne:
-    return UpdateOne(
-        {"_id": doc_id},
-        {
-            "$set": {
-                **content_of(job),
-                **(_reopened(ctx) if reopen else {}),
-                "lastSeenAt": ctx.now,
-                "lastChangedAt": ctx.now,
-                "lastWrite": {"token": ctx.token, "op": "update", "at": ctx.now},
-            },
-            "$addToSet": {"feeds": ctx.feed_url},
-        },
-    )
-
-
-def _reopen_op(doc_id: Any, ctx: _Write) -> UpdateOne:
-    # lastWrite is not stamped: the content did not change, and a retry recognises the reopening by reopenedBy
-    return UpdateOne(
-        {"_id": doc_id},
-        {"$set": {**_reopened(ctx), "lastSeenAt": ctx.now}, "$addToSet": {"feeds": ctx.feed_url}},
-    )
-
-
-def _reopened(ctx: _Write) -> dict[str, Any]:
-    return {"status": OPEN, "closedAt": None, "reopenedBy": ctx.log_id, "reopenedAt": ctx.now}

@@ -9,7 +9,7 @@ from bson import ObjectId
 from pymongo import DESCENDING
 from pymongo.collection import Collection
 
-from jobfeed.importlog import ImportLog, LogField, LogStatus
+from jobfeed.importlog import REPLAY_OF, ImportLog, LogField, LogStatus
 
 _RUNNING = LogStatus.RUNNING.value
 # The drift baseline is looked for in widening windows before a run (days): most feeds find it in the first.
@@ -25,9 +25,19 @@ class ImportLogRepo:
     def __init__(self, collection: Collection[dict[str, Any]]) -> None:
         self.coll = collection
 
-    def open(self, *, feed_url: str, feed_name: str, flow_run_id: str | None, started_at: datetime) -> str:
-        """Write the `running` document a run starts with; returns its id as a string."""
+    def open(
+        self,
+        *,
+        feed_url: str,
+        feed_name: str,
+        flow_run_id: str | None,
+        started_at: datetime,
+        replay_of: str | None = None,
+    ) -> str:
+        """Write the `running` document a run starts with (a replay names its source log); returns its id."""
         doc = ImportLog(file_name=feed_url, feed_name=feed_name, flow_run_id=flow_run_id, started_at=started_at)
+        if replay_of is not None:
+            doc.extra[REPLAY_OF] = replay_of
         return str(self.coll.insert_one(doc.to_doc()).inserted_id)
 
     def finish(self, log_id: str, *, finished_at: datetime, fields: dict[str, Any]) -> dict[str, Any] | None:

@@ -43,6 +43,7 @@ def deployed(tmp_path: Path, db_name: str, feed_server, monkeypatch: pytest.Monk
         assert deploy.returncode == 0, deploy.stdout + deploy.stderr
         assert "import-feeds/hourly" in deploy.stdout
         assert f"No worker is polling work pool {pool}" in deploy.stdout  # none started yet
+        assert "replay-import/on-demand" in deploy.stdout and "prune-archive/daily" in deploy.stdout
         statuses = stack.up(settings, prefect=True, worker=True)
         assert {s.name: s.state for s in statuses}["worker"] == "started", statuses
         from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -97,6 +98,15 @@ def test_deploy_run_now_pause_resume_and_schedule(deployed: dict[str, str], stor
     lines = run.stdout.splitlines()
     assert "jobspresso: success, 3 fetched: 3 new, 0 updated, 0 unchanged, 0 failed" in run.stdout
     assert any(line.endswith(": Running") for line in lines) and any(line.endswith(": Completed") for line in lines)
+
+    # a replay of that run's archived body, queued as the dashboard's Replay button does, run by the worker
+    from jobfeed.ops.replay import submit_replay
+
+    replay = submit_replay(Settings(), str(logs[0]["_id"]), source="test")
+    assert replay.deployment == "replay-import/on-demand"
+    assert _wait_for(replay.id, {"COMPLETED", "FAILED", "CRASHED"}, timeout=120) == "COMPLETED"
+    (replayed,) = store.logs.for_flow_run(replay.id)
+    assert (replayed["replayOf"], replayed["dryRun"], replayed["unchangedJobs"]) == (str(logs[0]["_id"]), False, 3)
 
     # the schedule: future runs at the top of the hour
     with get_client(sync_client=True) as client:
