@@ -17,6 +17,8 @@ VOCABULARY = {
     "jobfeed.models",
     "jobfeed.reasons",
     "jobfeed.importlog",
+    "jobfeed.logfields",
+    "jobfeed.logcounts",
     "jobfeed.settings",
     "jobfeed.constants",
     "jobfeed.dates",
