@@ -52,3 +52,10 @@ def test_the_command_as_the_release_job_runs_it(tmp_path) -> None:  # type: igno
     assert missing.returncode == 1 and missing.stdout == "" and "no section for 9.9.9" in missing.stderr
     no_file = run("v1.2.0", "--changelog", str(tmp_path / "CHANGELOG.md"))
     assert no_file.returncode == 1 and "cannot read" in no_file.stderr
+
+
+def test_the_project_changelog_has_notes_for_this_version() -> None:
+    import jobfeed
+
+    notes = section((ROOT / "CHANGELOG.md").read_text(), jobfeed.__version__)
+    assert notes.strip() and "## [Unreleased]" in (ROOT / "CHANGELOG.md").read_text()
