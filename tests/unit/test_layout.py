@@ -15,6 +15,9 @@ PACKAGES = ("jobfeed", "tasks", "flows", "dashboard")
 VOCABULARY = {
     "jobfeed",
     "jobfeed.models",
+    "jobfeed.feedspec",
+    "jobfeed.formats",
+    "jobfeed.schedules",
     "jobfeed.reasons",
     "jobfeed.importlog",
     "jobfeed.logfields",
