@@ -1,64 +1,59 @@
-"""The dashboard's one module of cached, read-only queries: typed Streamlit wrappers over `jobfeed.store.reads`.
+"""The dashboard's cached, read-only queries of the database and the feeds file: typed Streamlit wrappers over
+`jobfeed.store.reads`.
 
 The queries themselves are plain functions on a Store (`jobfeed/store/reads.py`, shared with the read API
 and testable without Streamlit). Each gets a short-lived `st.cache_data` entry here, keyed by the
-database's identity and its arguments, so two databases never share an entry. Pages call the public
-functions; the `_cached_*` ones exist because the key must include the database, which pages never pass.
-Write actions live in `dashboard/actions.py` and call `clear()`. Nothing here creates an index.
+database's identity and its arguments, so two databases never share an entry (dashboard/cache.py). Pages call
+the public functions; the `_cached_*` ones exist because the key must include the database, which pages never
+pass. Prefect's runs are dashboard/prefect_queries.py; both are re-exported here with the cache's `store()` and
+`clear()`, so pages find every query in this module. Write actions live in `dashboard/actions.py` and call
+`clear()`. Nothing here creates an index.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from jobfeed.feeds_config import ConfigError, feed_index, load_feeds_file, schedule_name
+from dashboard.cache import LIST_TTL_S, LIVE_TTL_S, SLOW_TTL_S, DbId, Doc, clear, db_key, store
+from dashboard.prefect_queries import Runs, deployment_of, next_runs, recent_runs  # re-exported for the pages
+from jobfeed.feeds_config import ConfigError, feed_index, load_feeds_file
 from jobfeed.models import FeedSpec
-from jobfeed.ops import runs
 from jobfeed.settings import get_settings
-from jobfeed.store import Store, get_store, job_reads, quality_reads, reads
+from jobfeed.store import job_reads, quality_reads, reads
 from jobfeed.store.reads import LogFilter
 
-LIVE_TTL_S = 2  # history and `running`: below the 5 s self-refresh, so each refresh sees new rows
-LIST_TTL_S = 10  # feeds, jobs, dead letters: they change when a run finishes
-SLOW_TTL_S = 60  # chart aggregates and the list of boards: a minute old is still the same picture
-PREFECT_TTL_S = 30  # next scheduled runs: a schedule moves on once per run; also spares a down server's timeouts
-
-DbId = tuple[str, str]  # (MONGODB_URI, MONGODB_DB): part of every cache key
-Doc = dict[str, Any]
-
-
-def store() -> Store:
-    """The shared Store of this process (connects lazily; never creates indexes)."""
-    return get_store()
-
-
-def clear() -> None:
-    """Forget every cached result (after a write action, so the next render shows it)."""
-    st.cache_data.clear()
-
-
-def _db() -> DbId:
-    settings = get_settings()
-    return settings.mongodb_uri, settings.mongodb_db
-
-
-def _prefect() -> tuple[str | None, str | None]:
-    """Which Prefect server the run-control queries ask: part of their cache keys."""
-    return os.environ.get("PREFECT_API_URL"), get_settings().prefect_api_url
-
-
-@dataclass(frozen=True)
-class Runs:
-    """Recent import runs from Prefect, or why there are none to show (no server, not reachable)."""
-
-    items: list[runs.RunView] = field(default_factory=list)
-    error: str | None = None
+__all__ = [
+    "FeedFile",
+    "Runs",
+    "any_running",
+    "body_archived",
+    "clear",
+    "count_dead_letters",
+    "count_jobs",
+    "count_logs",
+    "dead_letter_counts",
+    "dead_letter_page",
+    "deployment_of",
+    "duplicate_groups",
+    "feed_daily_stats",
+    "feed_file",
+    "feed_list",
+    "get_job",
+    "get_job_with_history",
+    "get_log",
+    "job_sources",
+    "log_page",
+    "next_runs",
+    "profile_history",
+    "recent_runs",
+    "run_logs",
+    "search_jobs",
+    "store",
+]
 
 
 @dataclass(frozen=True)
@@ -186,112 +181,92 @@ def _cached_body_archived(db: DbId, archive: str, sha256: str) -> bool:
 def body_archived(sha256: str) -> bool:
     """True when the raw feed archive (ARCHIVE) still keeps this body: a replay is possible."""
     settings = get_settings()
-    return _cached_body_archived(_db(), f"{settings.archive}:{settings.archive_path}", sha256)
-
-
-# Prefect answers are cached with their failure: a page must not wait on a down server at every rerun.
-@st.cache_data(ttl=PREFECT_TTL_S, show_spinner=False)
-def _cached_next_runs(server: tuple[str | None, str | None], deployments: tuple[str, ...]) -> dict[str, Any] | None:
-    try:
-        found = runs.next_scheduled_runs(get_settings(), deployments)
-    except Exception:  # noqa: BLE001 - no server, unreachable, or an error of its own: the page shows "—"
-        return None
-    return {name: (view.scheduled_for if view else None) for name, view in found.items()}
-
-
-@st.cache_data(ttl=LIVE_TTL_S, show_spinner=False)
-def _cached_recent_runs(server: tuple[str | None, str | None], limit: int) -> Runs:
-    from dashboard.actions import prefect_problem
-
-    try:
-        return Runs(runs.list_runs(get_settings(), limit=limit))
-    except Exception as exc:  # noqa: BLE001 - as above: the page says why, never a traceback
-        return Runs(error=prefect_problem(exc))
+    return _cached_body_archived(db_key(), f"{settings.archive}:{settings.archive_path}", sha256)
 
 
 def log_page(flt: LogFilter, page: int) -> list[Doc]:
     """One history page (20 ImportLogs), newest first."""
-    return _cached_log_page(_db(), flt, page)
+    return _cached_log_page(db_key(), flt, page)
 
 
 def count_logs(flt: LogFilter) -> int:
     """ImportLogs matching the history filters."""
-    return _cached_count_logs(_db(), flt)
+    return _cached_count_logs(db_key(), flt)
 
 
 def any_running() -> bool:
     """True while an import is in progress."""
-    return _cached_any_running(_db())
+    return _cached_any_running(db_key())
 
 
 def get_log(log_id: str) -> Doc | None:
     """One ImportLog with its failures."""
-    return _cached_get_log(_db(), log_id)
+    return _cached_get_log(db_key(), log_id)
 
 
 def run_logs(flow_run_id: str) -> list[Doc]:
     """The ImportLogs of one flow run."""
-    return _cached_run_logs(_db(), flow_run_id)
+    return _cached_run_logs(db_key(), flow_run_id)
 
 
 def feed_list() -> list[Doc]:
     """Per-feed health documents."""
-    return _cached_feed_list(_db())
+    return _cached_feed_list(db_key())
 
 
 def feed_daily_stats(since: datetime, tz: str) -> list[Doc]:
     """Runs per feed, day (in `tz`) and status since a time."""
-    return _cached_feed_daily_stats(_db(), since, tz)
+    return _cached_feed_daily_stats(db_key(), since, tz)
 
 
 def profile_history(since: datetime, feed: str | None = None) -> list[Doc]:
     """Logs of parsed bodies since a time, oldest first: their field coverage, shape size and drift."""
-    return _cached_profile_history(_db(), since, feed)
+    return _cached_profile_history(db_key(), since, feed)
 
 
 def search_jobs(q: str, source: str | None, page: int, status: str | None = None, collapse: bool = False) -> list[Doc]:
     """One page of jobs matching a search (open/closed/all); `collapse`: one row per duplicate group."""
-    return _cached_search_jobs(_db(), q, source, status, page, collapse)
+    return _cached_search_jobs(db_key(), q, source, status, page, collapse)
 
 
 def count_jobs(q: str, source: str | None, status: str | None = None, collapse: bool = False) -> int:
     """Jobs (or, collapsed, rows) matching a search, up to `reads.COUNT_CAP`."""
-    return _cached_count_jobs(_db(), q, source, status, collapse)
+    return _cached_count_jobs(db_key(), q, source, status, collapse)
 
 
 def job_sources() -> list[str]:
     """Boards present in `jobs`."""
-    return _cached_job_sources(_db())
+    return _cached_job_sources(db_key())
 
 
 def get_job(job_id: str) -> Doc | None:
     """One job with its description."""
-    return _cached_get_job(_db(), job_id)
+    return _cached_get_job(db_key(), job_id)
 
 
 def get_job_with_history(job_id: str) -> Doc | None:
     """One job with its description, `history` (newest first) and `otherBoards` (same dupKey, other board)."""
-    return _cached_job_with_history(_db(), job_id)
+    return _cached_job_with_history(db_key(), job_id)
 
 
 def duplicate_groups(status: str | None = None) -> list[Doc]:
     """Jobs listed on more than one board, grouped by duplicate key, most recently seen first."""
-    return _cached_duplicate_groups(_db(), status)
+    return _cached_duplicate_groups(db_key(), status)
 
 
 def dead_letter_counts() -> dict[str, int]:
     """Pending dead letters per reason."""
-    return _cached_dead_letter_counts(_db())
+    return _cached_dead_letter_counts(db_key())
 
 
 def dead_letter_page(reason: str | None, page: int) -> list[Doc]:
     """One page of pending dead letters, oldest first."""
-    return _cached_dead_letter_page(_db(), reason, page)
+    return _cached_dead_letter_page(db_key(), reason, page)
 
 
 def count_dead_letters(reason: str | None) -> int:
     """Pending dead letters, optionally of one reason."""
-    return _cached_count_dead_letters(_db(), reason)
+    return _cached_count_dead_letters(db_key(), reason)
 
 
 def feed_file() -> FeedFile:
@@ -302,18 +277,3 @@ def feed_file() -> FeedFile:
     except OSError:
         mtime = -1
     return _cached_feed_file(str(path), mtime)
-
-
-def deployment_of(spec: FeedSpec) -> str:
-    """The deployment that imports a feed on its schedule: `import-feeds/<schedule_name(spec)>`."""
-    return f"{runs.FLOW}/{schedule_name(spec)}"
-
-
-def next_runs(deployments: list[str]) -> dict[str, datetime | None] | None:
-    """When each deployment runs next (None: nothing scheduled); None when no Prefect server answers."""
-    return _cached_next_runs(_prefect(), tuple(sorted(set(deployments))))
-
-
-def recent_runs(limit: int = 10) -> Runs:
-    """The latest import runs (any deployment, `jobfeed import` too), newest first."""
-    return _cached_recent_runs(_prefect(), limit)

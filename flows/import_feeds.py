@@ -10,6 +10,7 @@ from prefect.states import Completed, Failed
 from prefect.utilities.annotations import allow_failure, quote
 
 from jobfeed.importlog import ImportLog
+from jobfeed.ops.cancelled import on_cancellation
 from jobfeed.ops.events import tag_flow_run
 from jobfeed.ops.followups import (
     EXPORT_JOBS,
@@ -20,7 +21,6 @@ from jobfeed.ops.followups import (
     with_follow_ups,
 )
 from jobfeed.ops.report import FeedsFailedError, RunVerdict, run_outcome
-from jobfeed.ops.runs import on_cancellation
 from jobfeed.pipeline.runs import Fetched, Finished
 from jobfeed.reasons import FailureReason
 from jobfeed.settings import get_settings

@@ -9,8 +9,8 @@ from prefect.states import Completed, Failed
 from prefect.utilities.annotations import quote
 
 from jobfeed.importlog import BODY_SHA256, REPLAY_DRY_RUN, REPLAY_OF, ImportLog
+from jobfeed.ops.cancelled import on_cancellation
 from jobfeed.ops.report import FeedsFailedError, RunVerdict, run_outcome
-from jobfeed.ops.runs import on_cancellation
 from jobfeed.pipeline.runs import Fetched, Finished
 from tasks.outcomes import batch_outcome, outcome_of
 from tasks.record import record_import_log

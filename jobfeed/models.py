@@ -1,227 +1,43 @@
-"""Typed values that flow through the pipeline: feeds, fetch results, jobs and per-item outcomes."""
+"""Typed values that flow through the pipeline: fetch results, parsed feeds, jobs and per-item outcomes.
+
+Feeds (`FeedSpec`: jobfeed/feedspec.py), formats and board endpoints (jobfeed/formats.py) and the spelling
+of durations and schedules (jobfeed/schedules.py) are re-exported here, so callers import every record from here.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
-
-from jobfeed.constants import EXCERPT_CHARS, MAX_TEXT_FIELD_CHARS
+from jobfeed.constants import MAX_TEXT_FIELD_CHARS
 from jobfeed.dupkey import dupkey
+from jobfeed.feedspec import FeedSpec, source_for  # re-exported: `jobfeed.models` is where callers find records
+from jobfeed.formats import BOARD_ENDPOINTS, FeedFormat
 from jobfeed.reasons import FailureReason
-from jobfeed.redact import redact_url
+from jobfeed.schedules import format_duration, normalize_cron, parse_duration
 from jobfeed.text import html_to_text
 
-
-def source_for(feed_url: str) -> str:
-    """The board a feed belongs to (`jobs.source`): its host, lower-cased, without a leading `www.`."""
-    host = urlsplit(feed_url.strip()).hostname  # hostname is already lower-cased, port dropped
-    if not host:
-        raise ValueError(f"feed URL has no host: {feed_url[:EXCERPT_CHARS]!r}")
-    host = host.rstrip(".")
-    return host[4:] if host.startswith("www.") else host
-
-
-class FeedSpec(BaseModel):
-    """One entry of feeds.yaml: a feed URL, or a job board named by `kind` and its board key.
-
-    With a kind, `url` defaults to the kind's endpoint (BOARD_ENDPOINTS) and a given `url` replaces
-    only that endpoint (a proxy, a self-hosted board, a test server); the board key is required
-    either way because it names the jobs' `source` (`<kind>:<board>`).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    url: str
-    name: str = ""
-    enabled: bool = True
-    kind: str | None = None
-    board: str | None = None
-    company: str | None = None
-    account: str | None = None
-    # When this feed is imported: a cron expression or an interval such as `15m` (one of the two; neither =
-    # hourly). `jobfeed deploy` makes one Prefect deployment per distinct schedule (jobfeed/feeds_config.py).
-    schedule: str | None = None
-    interval: str | None = None
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        return None if value is None else normalize_cron(value)
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _interval(cls, value: object) -> str | None:
-        if value is None:
-            return None
-        seconds = parse_duration(str(value))
-        if seconds < MIN_INTERVAL_S:
-            raise ValueError(f"interval must be at least {MIN_INTERVAL_S // 60} minute")
-        return format_duration(seconds)
-
-    @model_validator(mode="after")
-    def _one_schedule(self) -> FeedSpec:
-        if self.schedule is not None and self.interval is not None:
-            raise ValueError("give either 'schedule' (cron) or 'interval', not both")
-        return self
-
-    @model_validator(mode="before")
-    @classmethod
-    def _endpoint_of_kind(cls, data: Any) -> Any:
-        """A kind's entry gets its endpoint as `url` unless one is given; its board key is checked here."""
-        if not isinstance(data, dict):
-            return data
-        kind = data.get("kind")
-        given = [key for key in BOARD_KEYS if data.get(key) is not None]
-        if kind is None:
-            if given:
-                raise ValueError(f"{given[0]!r} is only used with 'kind'")
-            return data
-        endpoint = BOARD_ENDPOINTS.get(str(kind))
-        if endpoint is None:
-            raise ValueError(f"unknown kind {kind!r} (known: {', '.join(BOARD_ENDPOINTS)})")
-        for key in given:
-            if key != endpoint.key:
-                raise ValueError(f"kind {kind} takes {endpoint.key!r}, not {key!r}")
-        board = data.get(endpoint.key)
-        if not isinstance(board, str) or not _BOARD_KEY.fullmatch(board.strip()):
-            raise ValueError(f"kind {kind} needs {endpoint.key!r}: a board name of letters, digits, '-', '_' or '.'")
-        if data.get("url") is None:
-            return {**data, "url": endpoint.url_for(board.strip())}
-        return data
-
-    @property
-    def board_key(self) -> str | None:
-        """The board named by the entry's kind (its `board`, `company` or `account`), if it has a kind."""
-        return self.board or self.company or self.account
-
-    @property
-    def source(self) -> str:
-        """`jobs.source` for this feed: `<kind>:<board>` for a job board kind, else the URL's host."""
-        board = self.board_key
-        if self.kind and board:
-            return f"{self.kind}:{board.strip().lower()}"  # board names are case-insensitive hosts/slugs
-        return source_for(self.url)
-
-    @field_validator("url")
-    @classmethod
-    def _http_only(cls, value: str) -> str:
-        value = value.strip()
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"feed URL must be http(s) with a host, got {value!r}")
-        return value
-
-    @property
-    def public_url(self) -> str:
-        """The URL as stored and shown everywhere (logs, jobs, feed state, Prefect): secrets masked.
-        Only the fetch uses `url` itself."""
-        return redact_url(self.url)
-
-    def model_post_init(self, _context: Any) -> None:
-        if not self.name and self.kind:
-            object.__setattr__(self, "name", self.source)
-        if not self.name:
-            parts = urlsplit(self.public_url)
-            default = parts.hostname or self.url
-            if parts.path.strip("/"):  # host+query alone would give every feed of one local server one name
-                default += "/" + parts.path.strip("/")
-            if parts.query:
-                default = f"{default}?{parts.query}"
-            object.__setattr__(self, "name", default)
-
-
-_DURATION = re.compile(r"\s*(\d+)\s*([smhd])\s*")
-_DURATION_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}  # largest first: format_duration picks the first fit
-MIN_INTERVAL_S = 60  # Prefect's scheduler works in minutes; shorter would only pile runs up
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*/,?#LW-]+")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds of `30s`, `15m`, `2h`, `30d` (interval schedules, token lifetimes, `run-now --in`)."""
-    match = _DURATION.fullmatch(text.lower())
-    if not match or int(match[1]) <= 0:
-        raise ValueError(f"expected a duration such as 30s, 15m, 2h or 7d, got {text!r}")
-    return int(match[1]) * _DURATION_UNITS[match[2]]
-
-
-def format_duration(seconds: int) -> str:
-    """The shortest spelling of a duration in one unit: 900 -> `15m`, 7200 -> `2h`, 90 -> `90s`."""
-    unit, size = next((u, n) for u, n in _DURATION_UNITS.items() if seconds % n == 0)
-    return f"{seconds // size}{unit}"
-
-
-def normalize_cron(expression: str) -> str:
-    """A cron expression with single spaces and lower-case names, so that equal schedules compare equal.
-    Only its shape is checked here (5 fields); Prefect checks the values when the deployment is made."""
-    fields = expression.lower().split()
-    if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(f) for f in fields):
-        raise ValueError(f"schedule must be a 5-field cron expression such as '*/15 * * * *', got {expression!r}")
-    return " ".join(fields)
-
-
-class FeedFormat(StrEnum):
-    """Which dialect a body was parsed as."""
-
-    RSS = "rss"  # RSS 0.9x / 2.0, incl. WP Job Manager's job_listing:* elements
-    RDF = "rdf"  # RSS 1.0
-    ATOM = "atom"
-    JOBICY_JSON = "jobicy_json"  # jobicy.com REST API v2: {"jobs": [...]} or a bare list
-    INDEED_XML = "indeed_xml"  # Indeed-style XML: <source><job>...</job></source>
-    JSON_FEED = "json_feed"  # JSON Feed 1.0/1.1 (jsonfeed.org)
-    # Job-board APIs, chosen by a feeds.yaml `kind:` (never detected from a body): docs/sources.md
-    GREENHOUSE = "greenhouse"
-    LEVER = "lever"
-    ASHBY = "ashby"
-    SMARTRECRUITERS = "smartrecruiters"
-    WORKABLE = "workable"
-    RECRUITEE = "recruitee"
-    PERSONIO = "personio"
-
-
-@dataclass(frozen=True, slots=True)
-class BoardEndpoint:
-    """Where a job-board kind lists a board's jobs: the feeds.yaml key naming the board, the URL template."""
-
-    key: str  # "board", "company" or "account"
-    template: str  # with {board}, URL-quoted when it is filled in
-
-    def url_for(self, board: str) -> str:
-        return self.template.format(board=quote(board, safe=""))
-
-
-# One row per job-board kind (kept here, beside FeedSpec, because the vocabulary may not import
-# jobfeed/sources; each kind's module there holds how its answers are read).
-BOARD_ENDPOINTS: Mapping[str, BoardEndpoint] = MappingProxyType(
-    {
-        FeedFormat.GREENHOUSE: BoardEndpoint(
-            "board", "https://boards-api.greenhouse.io/v1/boards/{board}/jobs?content=true"
-        ),
-        FeedFormat.LEVER: BoardEndpoint("company", "https://api.lever.co/v0/postings/{board}?mode=json"),
-        FeedFormat.ASHBY: BoardEndpoint(
-            "board", "https://api.ashbyhq.com/posting-api/job-board/{board}?includeCompensation=true"
-        ),
-        FeedFormat.SMARTRECRUITERS: BoardEndpoint(
-            "company", "https://api.smartrecruiters.com/v1/companies/{board}/postings"
-        ),
-        # details=true: the widget API leaves descriptions out without it
-        FeedFormat.WORKABLE: BoardEndpoint(
-            "account", "https://apply.workable.com/api/v1/widget/accounts/{board}?details=true"
-        ),
-        FeedFormat.RECRUITEE: BoardEndpoint("company", "https://{board}.recruitee.com/api/offers/"),
-        FeedFormat.PERSONIO: BoardEndpoint("company", "https://{board}.jobs.personio.de/xml"),
-    }
-)
-BOARD_KEYS = ("board", "company", "account")
-# Letters, digits, '-', '_', '.': safe in a URL path, and (Recruitee, Personio) as a host label.
-_BOARD_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,98}[A-Za-z0-9])?")
+__all__ = [
+    "BOARD_ENDPOINTS",
+    "JOB_FIELDS",
+    "SALARY_FIELDS",
+    "ConditionalState",
+    "FeedFormat",
+    "FeedSpec",
+    "FetchResult",
+    "FetchStatus",
+    "ItemFailure",
+    "Job",
+    "NormalizedFeed",
+    "ParsedFeed",
+    "Salary",
+    "format_duration",
+    "normalize_cron",
+    "parse_duration",
+    "source_for",
+]
 
 
 class FetchStatus(StrEnum):

@@ -8,8 +8,8 @@ from prefect.runtime import flow_run, task_run
 
 from jobfeed import constants as C
 from jobfeed.importlog import ImportLog
+from jobfeed.ops.channels import deliver
 from jobfeed.ops.followups import NOTIFY_RUN_SUMMARY, FollowUp, run_summary, run_summary_link
-from jobfeed.ops.notify import deliver
 from jobfeed.settings import get_settings
 from tasks.policy import retrying
 

@@ -26,8 +26,8 @@ from jobfeed.ops.prefect import (  # noqa: F401 - re-exported: the commands' nam
 from jobfeed.ops.replay import ON_DEMAND as REPLAY_ON_DEMAND
 from jobfeed.ops.runs import FLOW, MANAGED_TAG, ON_DEMAND, QUEUE_PRIORITIES, Priority, submit_run, wait_for_run
 from jobfeed.settings import Settings
-from jobfeed.stack.local import PROJECT_DIR
 from jobfeed.stack.servers import venv_script
+from jobfeed.stack.services import PROJECT_DIR
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient

@@ -1,5 +1,5 @@
 """Drift notices: a feed's body drifted from its baseline (jobfeed/quality.py), told once through the
-notification channels of jobfeed/ops/notify.py (webhook, e-mail) and to Prefect (event `jobfeed.feed.drift`,
+notification channels of jobfeed/ops/channels.py (webhook, e-mail) and to Prefect (event `jobfeed.feed.drift`,
 through the run's FeedWatch). The pipeline decides what is new (jobfeed/pipeline/drift.py); delivery here
 never raises: a chat or mail outage must not fail an import run.
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobfeed.ops.channels import deliver
 from jobfeed.ops.events import FeedWatch
-from jobfeed.ops.notify import deliver
 from jobfeed.ops.report import run_detail_url
 from jobfeed.pipeline.drift import OnDrift
 from jobfeed.quality import Drift
@@ -27,7 +27,7 @@ MAX_LINES = 20  # drifts listed in one message; the ImportLog has them all
 
 @dataclass(frozen=True)
 class DriftNotification:
-    """The message about one run's new drift (fits jobfeed.ops.notify.Message)."""
+    """The message about one run's new drift (fits jobfeed.ops.channels.Message)."""
 
     feed_url: str
     feed_name: str

@@ -1,5 +1,5 @@
 """A run's follow-ups, decided without I/O: what each did, how the run's state message, summary artifact and log
-name a failed one, and the run-summary message (sent by tasks/notify.py through jobfeed/ops/notify.py).
+name a failed one, and the run-summary message (sent by tasks/notify.py through jobfeed/ops/channels.py).
 
 Follow-ups run after every feed of the run finished (docs/architecture.md has the graph). A failed one never
 changes the run's verdict: the run stays Completed / Partial / Failed by its feeds, and its state message

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from jobfeed.ops.notify import Notification, notify_after_run, send_email, send_webhook
+from jobfeed.ops.channels import send_email, send_webhook
+from jobfeed.ops.notify import Notification, notify_after_run
 from jobfeed.settings import OpsSettings
 from jobfeed.stack.procs import free_port
 from tests.support.receivers import SmtpSink, WebhookReceiver
@@ -164,8 +165,8 @@ def _log(name: str, url: str, status: str, **counts: Any) -> Any:
 
 
 def test_run_summary_goes_through_every_channel_once(webhook: WebhookReceiver, smtp: SmtpSink) -> None:
+    from jobfeed.ops.channels import deliver
     from jobfeed.ops.followups import FollowUp, run_summary
-    from jobfeed.ops.notify import deliver
 
     logs = [_log("good", "https://a.example/f", "success", new=4, unchanged=6), _log("bad", FEED, "failed")]
     follow_ups = [FollowUp("refresh-duplicate-groups", True, "incremental refresh of 3 dupKey(s)"),

@@ -13,9 +13,11 @@ import pytest
 import redis
 
 from jobfeed.ops.prefect import local_prefect_api_url
+from jobfeed.redact import redact_url
 from jobfeed.settings import Settings
 from jobfeed.stack import local as stack
 from jobfeed.stack import procs as P
+from jobfeed.stack.services import local_port
 from tests.support.indexes import declared_indexes, extra_indexes
 
 
@@ -194,7 +196,7 @@ def test_prefect_server_up_health_down(tmp_path: Path) -> None:
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:
-    assert stack.redact_url(url) == expected
+    assert redact_url(url) == expected
 
 
 @pytest.mark.parametrize(
@@ -208,4 +210,4 @@ def test_redact_url(url: str, expected: str) -> None:
     ],
 )
 def test_only_single_loopback_mongo_uris_are_local(url: str, port: int | None) -> None:
-    assert stack._local_port(url, ("mongodb",), 27017) == port
+    assert local_port(url, ("mongodb",), 27017) == port

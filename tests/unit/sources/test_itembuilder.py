@@ -21,13 +21,13 @@ import pytest
 import xmltodict  # type: ignore[import-untyped]
 
 from jobfeed.reasons import FailureReason, FeedError
-from jobfeed.sources import xmlsafe
+from jobfeed.sources import safeexpat, xmlsafe
 from jobfeed.sources.atom import ATOM
 from jobfeed.sources.itembuilder import ItemBuilder
 from jobfeed.sources.namespaces import namespace_map, prefix_postprocessor
 from jobfeed.sources.rdf import RDF
 from jobfeed.sources.rss import RSS
-from jobfeed.sources.xmlsafe import ForbiddenMarkupError, SafeExpat
+from jobfeed.sources.safeexpat import ForbiddenMarkupError, SafeExpat
 from tests.support.feeds import rss
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "feeds"  # see PROVENANCE.md there
@@ -369,9 +369,9 @@ def test_no_reference_to_a_finished_item_is_kept() -> None:
 def test_attach_keeps_the_security_handlers() -> None:
     parser = SafeExpat.ParserCreate("utf-8", ":")
     ItemBuilder(depth=3, wanted=frozenset({"item"}), namespaces={}, on_element=print).attach(parser)
-    assert parser.StartDoctypeDeclHandler is xmlsafe._refuse_doctype
-    assert parser.EntityDeclHandler is xmlsafe._refuse_entity
-    assert parser.ExternalEntityRefHandler is xmlsafe._refuse_external
+    assert parser.StartDoctypeDeclHandler is safeexpat._refuse_doctype
+    assert parser.EntityDeclHandler is safeexpat._refuse_entity
+    assert parser.ExternalEntityRefHandler is safeexpat._refuse_external
     with pytest.raises(ForbiddenMarkupError):
         parser.Parse((FIXTURES / "xxe_bomb.xml").read_bytes(), True)
 
