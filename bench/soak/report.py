@@ -1,0 +1,118 @@
+"""The soak's reports: soak-report.json (everything) and soak-report.md (what a reader wants first)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.soak.chaos import FAULT_KINDS
+
+
+def write_reports(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write soak-report.json and soak-report.md into out_dir; returns both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / "soak-report.json", out_dir / "soak-report.md"
+    json_path.write_text(json.dumps(result, indent=1, default=str) + "\n")
+    md_path.write_text(markdown(result))
+    return json_path, md_path
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    runs = result["runs"]
+    violations = result["violations"]
+    seconds = [run["seconds"] for run in runs] or [0.0]
+    config = result["config"]
+    killed = result["faults"]["killed"]
+    served = result["faults"]["served"]
+    out = [
+        "# Chaos soak report\n",
+        f"{result['when']}: {len(runs)} runs of {config['feeds']} feeds, seed {config['seed']}, "
+        f"{result['elapsed_s']:.0f} s in all (servers up in {result['setup_s']} s). "
+        f"**{len(violations)} violations.**\n",
+        "Reproduce: `make soak` (or `python -m bench.soak --seed "
+        f"{config['seed']} --runs {config['runs']} --feeds {config['feeds']}`).\n",
+        "## Faults injected\n",
+        _table(
+            ["kind", "count"],
+            [[kind, served.get(kind, 0)] for kind in FAULT_KINDS]
+            + [[f"kill -9 {name}", n] for name, n in sorted(killed.items())],
+        ),
+        f"Feed answers in all: {sum(result['faults']['answers'].values())} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(result['faults']['answers'].items()))}). "
+        f"Feed changes between runs: {', '.join(f'{k} {v}' for k, v in sorted(result['feed_changes'].items()))}.\n",
+        "## Runs\n",
+        f"Time per run: median {statistics.median(seconds):.1f} s, max {max(seconds):.1f} s "
+        f"(trigger to the flow run's end, through the worker).\n",
+        _table(
+            ["run", "s", "state", "ended", "kills", "ImportLogs", "violations"],
+            [
+                [
+                    r["run"],
+                    r["seconds"],
+                    r["state"],
+                    r["ended"],
+                    ", ".join(r["kills"]) or "-",
+                    ", ".join(f"{k} {v}" for k, v in sorted(r["statuses"].items())),
+                    r["violations"],
+                ]
+                for r in runs
+            ],
+        ),
+        "## Recoveries\n",
+    ]
+    kills = result["kills"]
+    if kills:
+        out.append(
+            _table(
+                ["run", "server", "killed after s", "down s", "restart s", "run state at kill"],
+                [
+                    [
+                        k["run"],
+                        k["service"],
+                        k["delay_s"],
+                        k["down_s"],
+                        k.get("restart_s", "-"),
+                        k.get("run_state_at_kill", "-"),
+                    ]
+                    for k in kills
+                ],
+            )
+        )
+    recovered = sum(run["recovered_logs"] for run in runs)
+    out.append(f"\nImportLogs of dead runs finished `failed`/`run_crashed` by the next run: {recovered}.\n")
+    for rec in result["recoveries"]:
+        out.append(
+            f"- run {rec['run']} (first without kills after a kill): {rec['running_logs']} logs running, "
+            f"{rec['locks_held']} locks held, {rec['redriven_ok']}/{rec['redriven']} dead letters re-driven "
+            "to success\n"
+        )
+    for zombie in result["zombies"]:
+        after = zombie.get("crashed_after_s")
+        out.append(
+            f"- zombie flow run of run {zombie['run']}: marked Crashed by the automation "
+            f"{f'{after} s after its process died' if after is not None else 'never'}\n"
+        )
+    out.append("\n## Violations\n")
+    if violations:
+        by_check = Counter(v["check"] for v in violations)
+        out.append(", ".join(f"{k} {n}" for k, n in by_check.items()) + "\n\n")
+        out.append(
+            _table(
+                ["run", "check", "feed", "detail"],
+                [[v["run"], v["check"], v.get("feed") or "", v["detail"].replace("|", "/")] for v in violations[:50]],
+            )
+        )
+    else:
+        out.append("None.\n")
+    out.append("\n## Settings used\n")
+    out.append(_table(["setting", "value"], [[k, v] for k, v in result["settings"].items()]))
+    return "\n".join(out)
