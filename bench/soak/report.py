@@ -88,20 +88,21 @@ def markdown(result: dict[str, Any]) -> str:
             )
         )
     recovered = sum(run["recovered_logs"] for run in runs)
-    out.append(f"\nImportLogs of dead runs finished `failed`/`run_crashed` by the next run: {recovered}.\n")
+    bullets = [f"ImportLogs of dead runs finished `failed`/`run_crashed` by a later run: {recovered}.", ""]
     for rec in result["recoveries"]:
-        out.append(
+        bullets.append(
             f"- run {rec['run']} (first without kills after a kill): {rec['running_logs']} logs running, "
             f"{rec['locks_held']} locks held, {rec['redriven_ok']}/{rec['redriven']} dead letters re-driven "
-            "to success\n"
+            "to success"
         )
     for zombie in result["zombies"]:
         after = zombie.get("crashed_after_s")
-        out.append(
+        bullets.append(
             f"- zombie flow run of run {zombie['run']}: marked Crashed by the automation "
-            f"{f'{after} s after its process died' if after is not None else 'never'}\n"
+            f"{f'{after} s after its process died' if after is not None else 'never'}"
         )
-    out.append("\n## Violations\n")
+    out.append("\n".join(bullets) + "\n")
+    out.append("## Violations\n")
     if violations:
         by_check = Counter(v["check"] for v in violations)
         out.append(", ".join(f"{k} {n}" for k, n in by_check.items()) + "\n\n")
