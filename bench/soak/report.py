@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import Counter
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +120,32 @@ def markdown(result: dict[str, Any]) -> str:
     out.append("\n## Settings used\n")
     out.append(_table(["setting", "value"], [[k, v] for k, v in result["settings"].items()]))
     return "\n".join(out)
+
+
+def build_result(
+    soak: Any, oracle: Any, server: Any, cluster: Any, setup_s: float | None, elapsed: float
+) -> dict[str, Any]:
+    """Everything soak-report.json holds (`soak` is the finished bench.soak.run.Soak)."""
+    served = Counter(s.kind for s in server.log)
+    faults = {kind: n for kind, n in served.items() if kind not in ("ok", "304")}
+    killed = Counter(entry["service"] for entry in soak.kill_log if "killed_at" in entry)
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": {**asdict(soak.config), "items": list(soak.config.items)},
+        "settings": {
+            **soak.config.run_env(),
+            **{f"server:{k}": v for k, v in soak.config.prefect_env().items()},
+            "zombie automation within_s": soak.config.zombie_within_s,
+        },
+        "elapsed_s": round(elapsed, 1),
+        "setup_s": round(setup_s, 1) if setup_s is not None else None,
+        "runs": soak.runs,
+        "violations": oracle.report() if oracle is not None else [{"check": "harness", "detail": "no oracle"}],
+        "faults": {"served": faults, "killed": dict(killed), "answers": dict(served)},
+        "kills": soak.kill_log,
+        "recoveries": soak.recoveries,
+        "zombies": list(soak.zombies.values()),
+        "feed_changes": dict(soak.changes),
+        "restarts_s": {name: svc.starts for name, svc in cluster.services.items()},
+        "machine": {"cores": os.cpu_count(), "loadavg_end": os.getloadavg()},
+    }

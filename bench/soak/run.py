@@ -9,20 +9,17 @@ only. Writes soak-report.json and soak-report.md; exits 1 when the oracle saw a 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +29,7 @@ from bench.soak.cluster import DEPLOYMENT, FINAL, POOL, ROOT, Cluster, kill_tree
 from bench.soak.model import Board
 from bench.soak.oracle import Oracle
 from bench.soak.plan import Kill, SoakConfig, plan_kills
-from bench.soak.report import write_reports
+from bench.soak.report import build_result
 
 RESULTS = ROOT / "bench" / "results"
 PROCESS_APPEAR_S = 60.0  # a worker picks a run up and its flow starts running within this (polls every second)
@@ -229,7 +226,7 @@ class Soak:
                 if mongo is not None:
                     mongo.close()
                 cluster.close()
-            return self.result(oracle, server, cluster, setup_s, time.monotonic() - started)
+            return build_result(self, oracle, server, cluster, setup_s, time.monotonic() - started)
 
     def one_run(
         self, run: int, cluster: Cluster, server: ChaosFeedServer, oracle: Oracle, db: Any, feeds_file: Path
@@ -309,60 +306,3 @@ class Soak:
         for flow_run_id, zombie in self.zombies.items():
             if "crashed_after_s" not in zombie and zombie.get("state_then") not in FINAL:
                 oracle.fail(zombie["run"], "zombie", f"dead flow run {flow_run_id} never marked Crashed")
-
-    def result(
-        self, oracle: Oracle | None, server: ChaosFeedServer, cluster: Cluster, setup_s: float | None, elapsed: float
-    ) -> dict[str, Any]:
-        served = Counter(s.kind for s in server.log)
-        faults = {kind: n for kind, n in served.items() if kind not in ("ok", "304")}
-        killed = Counter(entry["service"] for entry in self.kill_log if "killed_at" in entry)
-        return {
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "config": {**asdict(self.config), "items": list(self.config.items)},
-            "settings": {
-                **self.config.run_env(),
-                **{f"server:{k}": v for k, v in self.config.prefect_env().items()},
-                "zombie automation within_s": self.config.zombie_within_s,
-            },
-            "elapsed_s": round(elapsed, 1),
-            "setup_s": round(setup_s, 1) if setup_s is not None else None,
-            "runs": self.runs,
-            "violations": oracle.report() if oracle is not None else [{"check": "harness", "detail": "no oracle"}],
-            "faults": {"served": faults, "killed": dict(killed), "answers": dict(served)},
-            "kills": self.kill_log,
-            "recoveries": self.recoveries,
-            "zombies": list(self.zombies.values()),
-            "feed_changes": dict(self.changes),
-            "restarts_s": {name: svc.starts for name, svc in cluster.services.items()},
-            "machine": {"cores": os.cpu_count(), "loadavg_end": os.getloadavg()},
-        }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    defaults = SoakConfig()
-    parser.add_argument("--runs", type=int, default=defaults.runs)
-    parser.add_argument("--feeds", type=int, default=defaults.feeds)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--fault-rate", type=float, default=defaults.fault_rate)
-    parser.add_argument("--no-kills", action="store_true", help="faulty feeds only, no server is killed")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where soak-report.json/.md go")
-    parser.add_argument("--keep", action="store_true", help="keep the work dir (server logs) afterwards")
-    args = parser.parse_args(argv)
-    config = replace(defaults, runs=args.runs, feeds=args.feeds, seed=args.seed, fault_rate=args.fault_rate)
-    work = Path(tempfile.mkdtemp(prefix="jobfeed-soak-"))
-    try:
-        result = Soak(config, work=work, kills=not args.no_kills).run()
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    json_path, md_path = write_reports(result, args.out)
-    print(
-        f"soak: {len(result['runs'])} runs, {len(result['violations'])} violations, "
-        f"{result['elapsed_s']:.0f} s; {json_path}, {md_path}"
-    )
-    return 1 if result["violations"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
