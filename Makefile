@@ -2,7 +2,7 @@
 JOBFEED := .venv/bin/jobfeed
 PYTEST  := .venv/bin/pytest
 
-.PHONY: setup run demo test test-fast fuzz lint format stack-up stack-down logs clean dashboard api bench bench-export postman screenshots
+.PHONY: setup run demo test test-fast fuzz soak lint format stack-up stack-down logs clean dashboard api bench bench-export bench-scale postman screenshots
 
 setup:            ## create .venv and install everything (PyPI only)
 	@bash scripts/setup.sh
@@ -53,6 +53,13 @@ bench: setup      ## benchmark jobfeed vs a no-Prefect baseline on private local
 	@.venv/bin/python -m bench.run $(BENCH_ARGS)
 	@# export of 20k vs 200k jobs, peak RSS (Parquet: the pyarrow path); all formats: make bench-export
 	@if [ -z "$(BENCH_ARGS)" ]; then .venv/bin/python -m bench.export_memory --formats parquet; fi
+
+soak: setup       ## chaos soak: 30 imports of 20 changing, faulty feeds while servers are killed (-9); ~10 min
+	@.venv/bin/python -m bench.soak $(SOAK_ARGS)
+
+bench-scale: setup ## cost curve 1k..1M items + locust on the largest db (hours; BENCH_ARGS="--max 100k" to run small)
+	@.venv/bin/pip install -q -e '.[bench]'
+	@.venv/bin/python -m bench.scale $(BENCH_ARGS)
 
 bench-export: setup ## export memory: peak RSS of `jobfeed export` for 20k vs 200k jobs, csv/parquet/jsonl
 	@.venv/bin/python -m bench.export_memory

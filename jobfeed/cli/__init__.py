@@ -49,6 +49,7 @@ db_app.command("init")(cli_db.db_init)
 token_app.command("create")(cli_token.token_create_cmd)
 automations_app.command("install")(cli_automations.automations_install_cmd)
 archive_app.command("prune")(cli_provenance.archive_prune_cmd)
+automations_app.command("zombies")(cli_automations.automations_zombies_cmd)
 
 # registration order is the order `jobfeed --help` lists them in
 app.command("import")(cli_imports.import_cmd)

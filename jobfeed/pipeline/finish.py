@@ -75,14 +75,21 @@ def finish_feed(
     if not isinstance(outcome, Skipped) and not replay:  # a skipped run says nothing about the feed's health
         previous_state = store.feeds.get(run.feed.public_url)  # notifications compare before and after
         every_batch_stored = all(batch.counts is not None for batch in batches)
+        # Saved only when every job of this body is stored: a failed write must not turn the next run of the
+        # same body into `not_modified`. A failed batch also forgets the last stored body's validators: its
+        # writes may have reached the database (an acknowledgement lost), and a 304 for the body of before
+        # would leave them there.
+        conditional = None
+        if not every_batch_stored:
+            conditional = ConditionalState()
+        elif status is not LogStatus.FAILED:
+            conditional = _conditional(outcome)
         store.feeds.record_run(
             run.feed.public_url,
             name=run.feed.name,
             status=status.value,
             now=now,
-            # saved only when every job of this body is stored: a failed write must not turn the
-            # next run of the same body into `not_modified`
-            conditional=_conditional(outcome) if every_batch_stored and status is not LogStatus.FAILED else None,
+            conditional=conditional,
             error_reason=error.reason.value if error else None,
             log_id=run.log_id,
         )

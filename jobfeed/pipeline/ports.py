@@ -79,6 +79,10 @@ class Jobs(Protocol):
 
     def for_run(self, *, log_id: str, flow_run_id: str | None) -> Jobs: ...
 
+    def written_since(
+        self, keys: Sequence[tuple[str, str]], *, since: datetime, except_tokens: Sequence[str] = ()
+    ) -> set[tuple[str, str]]: ...
+
     def close(
         self, keys: Sequence[tuple[str, str]], *, log_id: str, now: datetime, flow_run_id: str | None, feed: str
     ) -> int: ...

@@ -13,6 +13,7 @@ from jobfeed.models import FeedFormat, ItemFailure, Job, ParsedFeed
 from jobfeed.pipeline.normalize import normalize_items
 from jobfeed.pipeline.ports import RunStore
 
+Key = tuple[str, str]
 MAX_RAW_ITEM_CHARS = 256 * 1024  # a parked raw item is for diagnosis and re-drive, not an archive
 
 
@@ -42,15 +43,38 @@ def batch_payload(jobs: list[Job]) -> dict[str, Any]:
     return {"kind": "batch", "jobs": [asdict(job) for job in jobs]}
 
 
+def superseded_jobs(store: RunStore, letter: dict[str, Any], jobs: list[Job], *, tokens: tuple[str, ...]) -> set[Key]:
+    """The jobs of a parked batch that a later run of its feed wrote, or listed as its snapshot shows: what is
+    stored for them is newer than the batch, which must not write its old content back (found with the chaos
+    soak, bench/soak: a batch parked while the database was down, the board's next edit stored meanwhile)."""
+    since = letter.get("firstFailedAt")
+    if since is None or not jobs:
+        return set()
+    keys = [job.key for job in jobs]
+    newer = store.jobs.written_since(keys, since=since, except_tokens=tokens)
+    wanted = set(keys) - newer
+    head = store.snapshots.head(letter["feed"]) if wanted else None
+    if head:
+        rows = store.snapshots.load(letter["feed"], head)
+        newer |= {key for key in wanted if (row := rows.get(key)) is not None and row[2] is not None and row[2] > since}
+    return newer
+
+
 def redrive_letter(store: RunStore, letter: dict[str, Any], *, now: datetime) -> RedriveOutcome:
     """Re-process one dead letter with today's code; mark it when it succeeds. Safe to repeat."""
     payload = letter.get("payload") or {}
     kind = payload.get("kind", "?")
     key = letter["key"]
     token = f"redrive:{key}"  # idempotent: a repeated re-drive counts and writes the same way
+    superseded = 0
     if kind == "batch":
         jobs = [Job.from_doc(doc) for doc in payload.get("jobs", [])]
-        counts = store.jobs.upsert_batch(jobs, feed_url=letter["feed"], token=token, now=now)
+        newer = superseded_jobs(store, letter, jobs, tokens=(key, token))
+        todo = [job for job in jobs if job.key not in newer]
+        superseded = len(jobs) - len(todo)
+        counts = UpsertCounts(unchanged=superseded)
+        if todo:
+            counts = counts.add(store.jobs.upsert_batch(todo, feed_url=letter["feed"], token=token, now=now))
     elif kind == "item" and payload.get("format") and payload.get("raw"):
         parsed = ParsedFeed(FeedFormat(payload["format"]), [json.loads(payload["raw"])])
         normalized = normalize_items(parsed, letter["feed"], source=payload.get("source"))
@@ -64,6 +88,8 @@ def redrive_letter(store: RunStore, letter: dict[str, Any], *, now: datetime) ->
         store.dead_letters.mark_still_failing(key, now=now, message=message)
         return RedriveOutcome(key, kind, False, counts, message)
     result = {"new": counts.new, "updated": counts.updated, "unchanged": counts.unchanged}
+    if superseded:
+        result["superseded"] = superseded  # counted unchanged: a later run of the feed stored newer content
     store.dead_letters.mark_redriven(key, now=now, result=result)
     return RedriveOutcome(key, kind, True, counts)
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 Key = tuple[str, str]  # (source, externalId): a job's identity
+UNKNOWN_HASH = ""  # an entry whose stored content is unknown (its write failed): never equals an item's hash
 
 
 class Entry(NamedTuple):
@@ -109,13 +110,18 @@ def apply_fetched(
 ) -> Applied:
     """A parsed body applied to the snapshot: confirmed items enter or are refreshed, missed ones age.
 
-    Items of a batch that was not stored keep their old entry (or stay absent): the next run sends them
-    again. They were listed all the same, so they get no miss (the listing's `missed` excludes them).
+    Items of a batch that was not stored stay absent or keep their entry without a hash: a failed write may
+    have reached the database all the same (its acknowledgement lost), so no hash vouches for what is
+    stored, and the next run sends them to the store whatever they say, even the content of before.
+    They were listed all the same, so they get no miss (the listing's `missed` excludes them).
     """
     result = Applied(dict(snapshot))
     for sent in listing.sent:
         if sent.batch in stored_batches:
             result.entries[sent.key] = Entry(sent.content_hash, 0, now)
+            result.changed.add(sent.key)
+        elif (entry := result.entries.get(sent.key)) is not None and entry.content_hash != UNKNOWN_HASH:
+            result.entries[sent.key] = Entry(UNKNOWN_HASH, entry.misses, entry.listed_at)
             result.changed.add(sent.key)
     for key in listing.missed:
         _miss(result, key, close_after)

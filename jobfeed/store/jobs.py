@@ -246,6 +246,20 @@ class JobRepo:
                 found[(doc["source"], doc["externalId"])] = doc
         return found
 
+    def written_since(self, keys: Sequence[Key], *, since: datetime, except_tokens: Sequence[str] = ()) -> set[Key]:
+        """The keys among `keys` whose content a write stamped after `since`, other than `except_tokens`'."""
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for source, external_id in keys:
+            by_source[source].append(external_id)
+        found: set[Key] = set()
+        for source, ids in by_source.items():
+            query = {"source": source, "externalId": {"$in": ids}, "lastWrite.at": {"$gt": since},
+                     "lastWrite.token": {"$nin": list(except_tokens)}}  # fmt: skip
+            found |= {
+                (doc["source"], doc["externalId"]) for doc in self.coll.find(query, {"source": 1, "externalId": 1})
+            }
+        return found
+
     def count(self, filter_: dict[str, Any] | None = None) -> int:
         """Number of job documents matching a filter (tests, dashboard)."""
         return self.coll.count_documents(filter_ or {})

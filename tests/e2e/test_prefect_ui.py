@@ -216,3 +216,32 @@ def test_automation_fires_on_the_third_failure_in_a_row(prefect_api: str, store:
         assert bodies[0]["consecutiveFailures"] == "3" and bodies[0]["reason"] == "http_4xx"
         assert bodies[0]["feed"] == names[a]
         assert Path(receiver.posts[0].path).as_posix() == "/hooks/jobfeed"
+
+
+def test_zombie_automation_crashes_a_run_that_went_silent_and_spares_one_that_ended(prefect_api: str) -> None:
+    """`jobfeed automations zombies`: a run whose worker died (-9) stays Running with no heartbeat; the automation
+    marks it Crashed once `--within` passed. It starts on Running too: a run killed while it started has sent no
+    heartbeat (found by the chaos soak, bench/soak). A run that ended in time is left alone."""
+    from prefect import flow
+    from prefect.states import Completed, Running
+
+    env = without_prefect(PREFECT_API_URL=prefect_api)
+    done = jobfeed(env, "automations", "zombies", "--within", "10", timeout=120)
+    assert done.returncode == 0 and "crash zombie flow runs" in done.stdout, done.stdout + done.stderr
+    time.sleep(2)  # the triggers service loads new automations on its own clock
+
+    @flow(name="soak-zombie")
+    def zombie() -> None: ...
+
+    with _client() as client:
+        dead = client.create_flow_run(zombie, state=Running())
+        ended = client.create_flow_run(zombie, state=Running())
+        client.set_flow_run_state(ended.id, Completed(), force=True)
+
+        def crashed() -> bool:
+            return client.read_flow_run(dead.id).state.type.value == "CRASHED"
+
+        _eventually(crashed, "the silent run marked Crashed", timeout=60)
+        run = client.read_flow_run(dead.id)
+        assert "no heartbeat" in (run.state.message or "")
+        assert client.read_flow_run(ended.id).state.type.value == "COMPLETED"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -67,3 +67,38 @@ def test_failed_batch_redrive_is_idempotent(store: Store) -> None:
         "updated": 0,
         "unchanged": 0,
     }
+
+
+def _park(store: Store, jobs: list, *, feed: str, at: datetime) -> dict:
+    store.dead_letters.add(key="run1:abc:0", reason="db_error", message="AutoReconnect", feed=feed,
+                           payload=batch_payload(jobs), attempts=4, now=at, attempt_id="log-1")  # fmt: skip
+    return store.dead_letters.pending()[0]
+
+
+def test_a_batch_letter_never_brings_back_content_a_later_run_wrote(store: Store) -> None:
+    """Found by the chaos soak (bench/soak): a batch parked while the database was down, then a later run of
+    the feed stored a newer edit of the same job; re-driving the old batch must not write the old content back."""
+    feed, t0 = "https://jobicy.com/f", datetime(2026, 12, 1, tzinfo=UTC)
+    letter = _park(store, [make_job(1, title="edit 1"), make_job(2, title="edit 1")], feed=feed, at=t0)
+    later = store.jobs.for_run(log_id="log-2", flow_run_id="run2")
+    later.upsert_batch([make_job(1, title="edit 2")], feed_url=feed, token="run2:abc:0", now=t0 + timedelta(hours=1))
+    outcome = redrive_letter(store, letter, now=t0 + timedelta(hours=2))
+    assert outcome.resolved and (outcome.counts.new, outcome.counts.unchanged) == (1, 1)  # job 2 was never stored
+    titles = {doc["externalId"]: doc["title"] for doc in store.jobs.coll.find({}, {"externalId": 1, "title": 1})}
+    assert titles == {make_job(1).externalId: "edit 2", make_job(2).externalId: "edit 1"}
+    assert store.db.dead_letters.find_one({"key": letter["key"]})["redriveResult"]["superseded"] == 1
+
+
+def test_a_batch_letter_never_overwrites_a_job_its_feed_listed_again_unchanged(store: Store) -> None:
+    """The feed's next run listed the job with the content it had before the failed edit (an edit taken back):
+    nothing was written then, but the feed's snapshot vouches for that content; the old batch must not win."""
+    feed, t0 = "https://jobicy.com/f", datetime(2026, 12, 1, tzinfo=UTC)
+    store.jobs.upsert_batch([make_job(1, title="original")], feed_url=feed, token="run0:abc:0", now=t0)
+    letter = _park(store, [make_job(1, title="edit taken back")], feed=feed, at=t0 + timedelta(hours=1))
+    entry = [make_job(1).source, make_job(1).externalId, make_job(1, title="original").contentHash, 0,
+             t0 + timedelta(hours=2)]  # fmt: skip
+    store.snapshots.save(feed, {tuple(entry[:2]): entry[2:]}, changed={tuple(entry[:2])}, reached=[], head=None,
+                         log_id="log-3", now=t0 + timedelta(hours=2))  # fmt: skip
+    outcome = redrive_letter(store, letter, now=t0 + timedelta(hours=3))
+    assert outcome.resolved and outcome.counts.updated == 0
+    assert store.jobs.coll.find_one({})["title"] == "original"
