@@ -32,23 +32,29 @@ def watch_run(
     read_run: Callable[[Settings, str], RunView] | None = None,
     read_logs: Callable[[str], list[dict[str, Any]]] | None = None,
     pool_reason: Callable[[], str | None] | None = None,
+    read_states: Callable[[Settings, str], list[str]] | None = None,
 ) -> RunView:
     """Poll the run until it is over (or timeout_s passed), printing as it goes; returns its last view.
 
     state: the state name already shown (not repeated). The readers default to the Prefect server, the
-    store and the work pool of `settings`."""
+    store and the work pool of `settings`. A change is printed from the run's state history, so a state
+    shorter than a poll (`Running` of a quick run) is still shown."""
     read_run = read_run or _prefect_run
     read_logs = read_logs or _store_logs(settings)
     pool_reason = pool_reason or _pool_reason(settings)
+    read_states = read_states or _prefect_states
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     shown: set[str] = set()
+    printed = 0  # entries of the run's state history already accounted for
     said: str | None = None
     next_pool_check = 0.0
     while True:
         view = read_run(settings, run_id)
         if view.state_name != state:
-            state = view.state_name
-            console.print(f"run {view.name}: {state}", highlight=False)
+            history = read_states(settings, run_id) or [view.state_name]
+            for name in _unseen(history[printed:], state):
+                console.print(f"run {view.name}: {name}", highlight=False)
+            printed, state = len(history), view.state_name
         for doc in read_logs(run_id):
             key = str(doc.get(LogField.ID))
             if doc.get(LogField.STATUS) != LogStatus.RUNNING.value and key not in shown:
@@ -65,6 +71,21 @@ def watch_run(
         if deadline is not None and time.monotonic() >= deadline:
             return view
         time.sleep(POLL_S)
+
+
+def _unseen(names: list[str], shown: str) -> list[str]:
+    """The state names not printed yet: consecutive repeats and the one already on screen left out."""
+    out: list[str] = []
+    for name in names:
+        if name != (out[-1] if out else shown):
+            out.append(name)
+    return out
+
+
+def _prefect_states(settings: Settings, run_id: str) -> list[str]:
+    from jobfeed.ops.runs import state_history
+
+    return state_history(settings, run_id)
 
 
 def _prefect_run(settings: Settings, run_id: str) -> RunView:

@@ -129,6 +129,13 @@ def read_run(settings: Settings, run_id: str) -> RunView:
         return view_of(client, run, settings)
 
 
+def state_history(settings: Settings, run_id: str) -> list[str]:
+    """The names of every state the run has been in, oldest first (a poll can miss a short one)."""
+    with prefect_client(settings) as client:
+        states = client.read_flow_run_states(_uuid(run_id))
+    return [state.name or state.type.value for state in sorted(states, key=lambda s: s.timestamp)]
+
+
 def _uuid(run_id: str) -> Any:
     from uuid import UUID
 
