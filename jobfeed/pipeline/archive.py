@@ -20,11 +20,11 @@ from typing import Any
 
 from jobfeed import constants as C
 from jobfeed.importlog import BODY_SHA256, CONTENT_TYPE, REPLAY_DRY_RUN
-from jobfeed.pipeline.archive_dir import copy_hashed
 from jobfeed.pipeline.ports import Archive
 from jobfeed.pipeline.runs import FeedOutcome, FeedRun, Fetched, NotModified
 from jobfeed.redact import redact_text
 from jobfeed.sources.kind import SourceKind
+from jobfeed.streams import copy_hashed
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ written to a temporary name and renamed, so a reader or a crash never sees half 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import re
 import time
@@ -16,10 +15,9 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from jobfeed import constants as C
-from jobfeed.pipeline.ports import Readable
+from jobfeed.streams import Readable, copy_hashed, opened
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 BODY, PAGES = ".gz", ".pages.gz"
@@ -30,29 +28,6 @@ def check_sha(sha256: str) -> str:
     if not SHA256.fullmatch(sha256):
         raise ValueError(f"not a SHA-256: {sha256[:80]!r}")
     return sha256
-
-
-class Writable(Protocol):
-    def write(self, data: bytes, /) -> int: ...
-
-
-def copy_hashed(source: Readable, out: Writable) -> str:
-    """Copy `source` into `out` chunk by chunk; returns the SHA-256 of what was copied."""
-    digest = hashlib.sha256()
-    while chunk := source.read(C.ARCHIVE_CHUNK_BYTES):
-        digest.update(chunk)
-        out.write(chunk)
-    return digest.hexdigest()
-
-
-@contextmanager
-def opened(source: Path | Readable) -> Iterator[Readable]:
-    """A binary stream of `source`: a file opened (and closed) here, or the caller's stream as it is."""
-    if isinstance(source, Path):
-        with open(source, "rb") as stream:
-            yield stream
-    else:
-        yield source
 
 
 class DirArchive:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from jobfeed.importlog import ImportLog, UpsertCounts
 from jobfeed.models import ConditionalState, Job
+from jobfeed.streams import Readable
 
 
 class LogRepo(Protocol):
@@ -160,12 +161,6 @@ class Locks(Protocol):
 # Called once a feed's state was recorded, with the state from before the run: notifications and
 # auto-disable (jobfeed.ops.notify) live above the pipeline and must never fail a run.
 AfterRecord = Callable[[str, str, Mapping[str, Any] | None], object]
-
-
-class Readable(Protocol):
-    """A binary stream to read from (a file, BytesIO, a gzip or GridFS stream)."""
-
-    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class Archive(Protocol):

@@ -16,13 +16,12 @@ unique `filename` index (jobfeed/store/indexes.py) and it deletes its chunks.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from bson import Binary, ObjectId
 from pymongo import ASCENDING
@@ -31,20 +30,13 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from jobfeed import constants as C
+from jobfeed.streams import Readable, copy_hashed, opened
 
 BUCKET = "feed_bodies"
 CHUNK_BYTES = 255 * 1024  # the GridFS default chunk size
 CHUNKS_PER_INSERT = 2  # ~0.5 MB per round trip on the way in
 CHUNKS_PER_BATCH = 4  # and per cursor batch on the way out
 Doc = dict[str, Any]
-
-
-class Readable(Protocol):  # jobfeed.pipeline.ports.Readable (the store does not import the pipeline)
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class Writable(Protocol):
-    def write(self, data: bytes, /) -> int: ...
 
 
 class GridFSArchive:
@@ -61,8 +53,8 @@ class GridFSArchive:
         upload = _Upload(self.chunks, ObjectId())
         try:
             packing = gzip.GzipFile(fileobj=upload, mode="wb", compresslevel=C.ARCHIVE_GZIP_LEVEL, mtime=0)
-            with _opened(source) as stream, packing as packed:
-                digest = _copy_hashed(stream, packed)
+            with opened(source) as stream, packing as packed:
+                digest = copy_hashed(stream, packed)
             if digest != sha256:
                 raise ValueError(f"the body's SHA-256 is {digest}, not {sha256}")
             upload.flush(final=True)
@@ -184,20 +176,3 @@ class _Download:
 
     def __exit__(self, *_exc: object) -> None:
         self.cursor.close()
-
-
-@contextmanager
-def _opened(source: Path | Readable) -> Iterator[Readable]:
-    if isinstance(source, Path):
-        with open(source, "rb") as stream:
-            yield stream
-    else:
-        yield source
-
-
-def _copy_hashed(source: Readable, out: Writable) -> str:
-    digest = hashlib.sha256()
-    while chunk := source.read(C.ARCHIVE_CHUNK_BYTES):
-        digest.update(chunk)
-        out.write(chunk)
-    return digest.hexdigest()

@@ -22,6 +22,7 @@ VOCABULARY = {
     "jobfeed.importlog",
     "jobfeed.logfields",
     "jobfeed.logcounts",
+    "jobfeed.streams",
     "jobfeed.settings",
     "jobfeed.constants",
     "jobfeed.dates",

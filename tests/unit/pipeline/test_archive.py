@@ -19,10 +19,11 @@ from jobfeed.importlog import BODY_SHA256, CONTENT_TYPE, REPLAY_DRY_RUN, FeedFai
 from jobfeed.models import ConditionalState, FeedFormat, FeedSpec
 from jobfeed.pipeline.archive import body_fields, keep_body, prune_archive, restore_body
 from jobfeed.pipeline.archive_dir import DirArchive
-from jobfeed.pipeline.ports import Archive, Readable
+from jobfeed.pipeline.ports import Archive
 from jobfeed.pipeline.replay import ReplayError, plan_replay
 from jobfeed.pipeline.runs import Failed, FeedRun, Fetched, NotModified, Replay
 from jobfeed.reasons import FailureReason
+from jobfeed.streams import Readable
 from tests.support.feeds import many_items_feed
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
