@@ -29,6 +29,25 @@ from jobfeed.settings import OpsSettings
 log = logging.getLogger("jobfeed.ops.notify")
 
 
+def slack_escape(text: str) -> str:
+    """Slack's mrkdwn treats &, < and > as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(icon: str, title: str, text: str, *extra: dict[str, Any]) -> dict[str, Any]:
+    """Slack-compatible JSON of a message: `text` (icon and title) for notifications and clients without blocks,
+    `blocks` with the title, the body (the text after its first line) and any `extra` blocks."""
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    return {
+        "text": f"{icon} {title}",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} *{slack_escape(title)}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(body)}},
+            *extra,
+        ],
+    }
+
+
 class Message(Protocol):
     """What a channel sends: a feed's Notification, a run's summary (jobfeed/ops/followups.py), a drift notice
     (jobfeed/ops/drift.py)."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobfeed.ops.channels import deliver
+from jobfeed.ops.channels import deliver, slack_message
 from jobfeed.ops.events import FeedWatch
 from jobfeed.ops.report import run_detail_url
 from jobfeed.pipeline.drift import OnDrift
@@ -58,18 +58,7 @@ class DriftNotification:
 
     def slack_payload(self) -> dict[str, Any]:
         """Slack-compatible JSON, like the health notifications'."""
-        body = _slack_escape("\n".join(self.text.split("\n")[1:]))
-        return {
-            "text": f"{ICON} {self.title}",
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": f"{ICON} *{_slack_escape(self.title)}*"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-            ],
-        }
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return slack_message(ICON, self.title, self.text)
 
 
 def notify_drift(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobfeed.importlog import ImportLog, is_failing
+from jobfeed.ops.channels import slack_message
 from jobfeed.ops.prefect import flow_run_url
 from jobfeed.ops.report import MESSAGE_CHARS, RunOutcome, failure_label, run_outcome, warning_line
 from jobfeed.redact import redact_text
@@ -108,18 +109,7 @@ class RunSummary:
 
     def slack_payload(self) -> dict[str, Any]:
         icon = _ICONS.get(self.outcome.verdict.value, ":information_source:")
-        body = _slack_escape(self.text.split("\n", 1)[1])
-        return {
-            "text": f"{icon} {self.title}",
-            "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} *{_slack_escape(self.title)}*"}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": body}},
-            ],
-        }
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return slack_message(icon, self.title, self.text)
 
 
 def run_summary(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pymongo.errors import PyMongoError
 
-from jobfeed.ops.channels import deliver
+from jobfeed.ops.channels import deliver, slack_escape, slack_message
 from jobfeed.redact import redact_text, redact_url
 from jobfeed.settings import OpsSettings, get_settings
 
@@ -73,25 +73,15 @@ class Notification:
 
     def slack_payload(self) -> dict[str, Any]:
         """Slack-compatible JSON: `text` for notifications and clients without blocks, `blocks` for the rest."""
-        context = f"<{_slack_escape(redact_url(self.feed_url))}> · status `{self.last_status or 'n/a'}`"
+        context = f"<{slack_escape(redact_url(self.feed_url))}> · status `{self.last_status or 'n/a'}`"
         if self.reason and self.kind != "recovered":
             context += f" · reason `{self.reason}`"
-        return {
-            "text": f"{_ICONS[self.kind]} {self.title}",
-            "blocks": [
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"{_ICONS[self.kind]} *{_slack_escape(self.title)}*"},
-                },
-                {"type": "section", "text": {"type": "mrkdwn", "text": _slack_escape(self.text.split("\n", 1)[1])}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
-            ],
-        }
-
-
-def _slack_escape(text: str) -> str:
-    """Slack's mrkdwn treats &, < and > as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return slack_message(
+            _ICONS[self.kind],
+            self.title,
+            self.text,
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
+        )
 
 
 def _failures(state: Mapping[str, Any] | None) -> int:
