@@ -129,25 +129,18 @@ def second_import(env: dict[str, str]) -> list[dict[str, Any]]:
 @contextmanager
 def dashboard(env: dict[str, str]) -> Iterator[str]:
     """`jobfeed dashboard` on a free port until the block ends (SIGTERM: it stops its Streamlit child)."""
-    import httpx
-
-    from jobfeed.stack.procs import free_port
+    from jobfeed.stack.procs import ServiceStartError, free_port, wait_until
+    from jobfeed.stack.servers import http_ok
 
     port = free_port()
     proc = subprocess.Popen([*JOBFEED, "dashboard", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit("the dashboard did not start")
-            time.sleep(0.3)
+        try:
+            wait_until(lambda: http_ok(f"{url}/_stcore/health"), 90, "the dashboard", proc=proc, interval=0.3)
+        except ServiceStartError as exc:
+            sys.exit(f"the dashboard did not start: {exc}")
         yield url
     finally:
         proc.send_signal(signal.SIGTERM)

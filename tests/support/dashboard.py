@@ -45,12 +45,10 @@ def served_dashboard(env: dict[str, str], cwd: Path, *, start_timeout_s: float =
 
     cwd should be a temporary directory, so that no developer .env or .streamlit/secrets.toml is read."""
     import subprocess
-    import time
-
-    import httpx
 
     from jobfeed.cli.dashboard import streamlit_command
-    from jobfeed.stack.procs import free_port
+    from jobfeed.stack.procs import ServiceStartError, free_port, wait_until
+    from jobfeed.stack.servers import http_ok
 
     port = free_port()
     log_path = cwd / "streamlit.log"
@@ -59,16 +57,11 @@ def served_dashboard(env: dict[str, str], cwd: Path, *, start_timeout_s: float =
                                 stderr=subprocess.STDOUT)  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + start_timeout_s
-            while True:
-                try:
-                    if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("streamlit did not start:\n" + log_path.read_text()[-3000:])
-                time.sleep(0.2)
+            try:
+                wait_until(lambda: http_ok(f"{url}/_stcore/health"), start_timeout_s, "streamlit", proc=proc,
+                           log_path=log_path, interval=0.2)  # fmt: skip
+            except ServiceStartError as exc:
+                raise AssertionError(f"streamlit did not start:\n{exc}") from None
             yield url
         finally:
             proc.terminate()
